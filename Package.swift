@@ -1,0 +1,66 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers depend only downward:
+// CBLAS/CZlib → TensorCore → AttentionKernels → NN → Models → Visualization → attention (CLI)
+let package = Package(
+    name: "swift-attention",
+    platforms: [.macOS(.v13), .iOS(.v16)],
+    products: [
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "AttentionKernels", targets: ["AttentionKernels"]),
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Visualization", targets: ["Visualization"]),
+        .executable(name: "attention", targets: ["attention"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "TensorCore",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
+        ),
+        .target(name: "AttentionKernels", dependencies: ["TensorCore"]),
+        .target(name: "NN", dependencies: ["TensorCore", "AttentionKernels"]),
+        .target(name: "Models", dependencies: ["TensorCore", "AttentionKernels", "NN"]),
+        .target(name: "Visualization", dependencies: ["TensorCore", "CZlib"]),
+        .target(name: "_TestSupport", dependencies: ["TensorCore"]),
+        .executableTarget(
+            name: "attention",
+            dependencies: ["TensorCore", "AttentionKernels", "NN", "Models", "Visualization"]
+        ),
+        .testTarget(
+            name: "TensorCoreTests",
+            dependencies: ["TensorCore", "_TestSupport"],
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "AttentionKernelsTests",
+            dependencies: ["AttentionKernels", "TensorCore", "_TestSupport"],
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "NNTests",
+            dependencies: ["NN", "AttentionKernels", "TensorCore", "_TestSupport"],
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "ModelsTests",
+            dependencies: ["Models", "NN", "TensorCore", "_TestSupport"],
+            resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "VisualizationTests",
+            dependencies: ["Visualization", "TensorCore", "_TestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
