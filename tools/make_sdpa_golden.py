@@ -26,7 +26,7 @@ def f32(*shape, scale=1.0):
 
 
 def reference(q, k, v, scale=None, mask=None, mask_kind=None, causal=False, mode="soft", topk=None, seed=0,
-              dropout=0.0, dropout_seed=0):
+              dropout=0.0, dropout_seed=0, window=None, alibi=None, softcap=None):
     rank = q.ndim
     lead = q.shape[:-2]
     q4 = q.reshape((1,) * (4 - rank) + q.shape) if rank < 4 else q
@@ -53,8 +53,17 @@ def reference(q, k, v, scale=None, mask=None, mask_kind=None, causal=False, mode
             s = (q4[b, h].astype(np.float64) @ k4[b, g].astype(np.float64).T) * scale
             for i in range(Q):
                 row = s[i].copy()
+                diag = i + K - Q
+                if softcap is not None:
+                    row = softcap * np.tanh(row / softcap)
+                if alibi is not None:
+                    row = row - alibi[h] * np.abs(diag - np.arange(K))
                 if causal:
-                    row[np.arange(K) > i + K - Q] = -np.inf
+                    row[np.arange(K) > diag] = -np.inf
+                if window is not None:
+                    row[np.arange(K) < diag - window + 1] = -np.inf
+                    if not causal:
+                        row[np.arange(K) > diag + window - 1] = -np.inf
                 if mask is not None:
                     if mask_kind == "additive":
                         row = row + m4[b, h, i]
@@ -141,7 +150,7 @@ case("large_scores_1e4", f32(1, 2, 4, 8, scale=40.0), f32(1, 2, 6, 8, scale=40.0
 big = np.zeros((1, 1, 3, 5), dtype=np.float32)
 big[0, 0, 0] = [1e30, -1e30, 0, 1e30, -1e30]
 big[0, 0, 1] = [-1e30] * 5
-big[0, 0, 2] = [1e4, -1e4, 1e4 - 1, 0, -1e30]
+big[0, 0, 2] = [1e4, -1e4, 1e4 - 8, 0, -1e30]  # float32 rounds 1e4 + s by ~5e-4: keep runner-up weights small
 case("large_scores_1e30", f32(1, 1, 3, 8), f32(1, 1, 5, 8), f32(1, 1, 5, 8), mask=big, mask_kind="additive")
 kt = f32(1, 2, 6, 8)
 kt[0, :, 4] = kt[0, :, 1]  # duplicate keys make exact score ties
@@ -150,6 +159,11 @@ case("argmax_masked_causal", f32(2, 2, 5, 8), f32(2, 2, 5, 8), f32(2, 2, 5, 8), 
 case("sampled", f32(2, 2, 6, 8), f32(2, 2, 9, 8), f32(2, 2, 9, 8), mode="sample", seed=7)
 case("topk_3", f32(1, 3, 5, 8), f32(1, 3, 10, 8), f32(1, 3, 10, 8), mode="topk", topk=3)
 case("topk_more_than_allowed", f32(1, 1, 5, 8), f32(1, 1, 5, 8), f32(1, 1, 5, 8), mode="topk", topk=4, causal=True)
+case("sliding_window_causal", f32(1, 2, 9, 8), f32(1, 2, 9, 8), f32(1, 2, 9, 8), causal=True, window=3)
+case("sliding_window_bidirectional", f32(1, 2, 6, 8), f32(1, 2, 8, 8), f32(1, 2, 8, 8), window=2)
+case("alibi_causal", f32(1, 4, 6, 8), f32(1, 4, 6, 8), f32(1, 4, 6, 8), causal=True,
+     alibi=[2.0 ** (-8 * (h + 1) / 4) for h in range(4)])
+case("soft_cap", f32(1, 2, 5, 8, scale=6.0), f32(1, 2, 7, 8, scale=6.0), f32(1, 2, 7, 8), softcap=5.0)
 case("dropout", f32(1, 2, 5, 8), f32(1, 2, 7, 8), f32(1, 2, 7, 8), dropout=0.3, dropout_seed=11)
 
 
@@ -175,6 +189,9 @@ def main():
             entry["k"] = opts["topk"]
         if "seed" in opts:
             entry["seed"] = opts["seed"]
+        for key in ("window", "alibi", "softcap"):
+            if key in opts:
+                entry[key] = opts[key]
         if "dropout" in opts:
             entry["dropout"] = opts["dropout"]
             entry["dropout_seed"] = opts["dropout_seed"]

@@ -48,9 +48,19 @@ public struct AttentionOptions: Sendable {
     public var dropoutSeed: UInt64
     /// Return the weights `[batch, heads, queries, keys]` (in the caller's rank) alongside the output.
     public var returnsWeights: Bool
+    /// Local attention: query i sees only keys within `window` positions of its diagonal `i + (keys − queries)`
+    /// (with `isCausal`, the `window` keys ending at the diagonal). nil means unlimited.
+    public var slidingWindow: Int?
+    /// ALiBi (Press et al., 2022): one slope per query head; adds `−slope_h · |i + (keys − queries) − j|` to the scores.
+    public var alibiSlopes: [Float]?
+    /// Logit soft-capping (Gemma 2): scaled scores become `cap · tanh(s / cap)` before masks and biases.
+    public var softCap: Float?
 
     public init(scale: Float? = nil, mask: AttentionMask? = nil, isCausal: Bool = false, mode: AttentionMode = .soft,
-                dropoutProbability: Float = 0, dropoutSeed: UInt64 = 0, returnsWeights: Bool = false) {
+                dropoutProbability: Float = 0, dropoutSeed: UInt64 = 0, returnsWeights: Bool = false,
+                slidingWindow: Int? = nil, alibiSlopes: [Float]? = nil, softCap: Float? = nil) {
+        precondition(slidingWindow == nil || slidingWindow! > 0, "attention: sliding window must be ≥ 1, got \(slidingWindow!)")
+        precondition(softCap == nil || softCap! > 0, "attention: soft cap must be > 0, got \(softCap!)")
         precondition(dropoutProbability >= 0 && dropoutProbability < 1, "attention: dropout probability \(dropoutProbability) not in [0, 1)")
         self.scale = scale
         self.mask = mask
@@ -59,6 +69,9 @@ public struct AttentionOptions: Sendable {
         self.dropoutProbability = dropoutProbability
         self.dropoutSeed = dropoutSeed
         self.returnsWeights = returnsWeights
+        self.slidingWindow = slidingWindow
+        self.alibiSlopes = alibiSlopes
+        self.softCap = softCap
     }
 }
 

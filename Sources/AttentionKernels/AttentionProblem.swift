@@ -1,3 +1,4 @@
+import Foundation
 import TensorCore
 
 /// One attention call with its inputs canonicalized to rank 4, shared by every kernel.
@@ -15,6 +16,9 @@ struct AttentionProblem {
     let mode: AttentionMode
     let dropoutProbability: Float
     let dropoutSeed: UInt64
+    let slidingWindow: Int?
+    let alibiSlopes: [Float]?
+    let softCap: Float?
     /// Leading axes of the caller's query: `[]` for rank 2, `[B]` for rank 3, `[B, H]` for rank 4.
     let userLeading: [Int]
 
@@ -52,27 +56,53 @@ struct AttentionProblem {
         if case .topK(let k) = options.mode { precondition(k > 0, "attention: top-k needs k ≥ 1, got \(k)") }
         dropoutProbability = options.dropoutProbability
         dropoutSeed = options.dropoutSeed
+        slidingWindow = options.slidingWindow
+        softCap = options.softCap
+        if let slopes = options.alibiSlopes {
+            precondition(slopes.count == q.shape[1], "attention: \(slopes.count) ALiBi slopes for \(q.shape[1]) query heads")
+        }
+        alibiSlopes = options.alibiSlopes
     }
+
+    /// True when scores need more than the visibility bounds: a mask tensor, ALiBi or soft-capping.
+    var hasElementTransforms: Bool { mask != nil || alibiSlopes != nil || softCap != nil }
 
     var outputShape: [Int] { userLeading + [queries, valueDim] }
     var weightsShape: [Int] { userLeading + [queries, keys] }
     /// Query heads that share one key/value head.
     var groupSize: Int { heads / kvHeads }
-    /// Last key index query i may see under the causal rule (`keys − 1` when not causal).
-    @inline(__always) func lastVisibleKey(query i: Int) -> Int {
-        isCausal ? Swift.min(keys - 1, i + keys - queries) : keys - 1
+    /// The keys query i may see under the causal rule and the sliding window (may be empty).
+    @inline(__always) func visibleKeys(query i: Int) -> Range<Int> {
+        let diagonal = i + keys - queries
+        var lower = 0
+        var upper = keys
+        if isCausal { upper = Swift.min(upper, diagonal + 1) }
+        if let window = slidingWindow {
+            lower = Swift.max(lower, diagonal - window + 1)
+            if !isCausal { upper = Swift.min(upper, diagonal + window) }
+        }
+        return lower < upper ? lower..<upper : 0..<0
     }
 }
 
 /// Turning one row of scaled scores into weights: masking, the attention mode, dropout. Shared by every kernel
 /// so that they agree exactly on the rules.
 enum AttentionRow {
-    /// Applies the mask and causal rule to a row of scaled scores in place (forbidden pairs become `-infinity`).
+    /// Applies soft-capping, ALiBi, the mask, the causal rule and the window to a row of scaled scores in place
+    /// (forbidden pairs become `-infinity`). `row[0]` is key `keyRange.lowerBound`.
     @inline(__always)
     static func applyMask(_ row: UnsafeMutablePointer<Float>, keyRange: Range<Int>, problem: AttentionProblem,
                           batch b: Int, head h: Int, query i: Int) {
-        let last = problem.lastVisibleKey(query: i)
-        for j in keyRange where j > last { row[j - keyRange.lowerBound] = -.infinity }
+        let visible = problem.visibleKeys(query: i)
+        let offset = keyRange.lowerBound
+        if let cap = problem.softCap {
+            for j in keyRange { row[j - offset] = cap * tanh(row[j - offset] / cap) }
+        }
+        if let slopes = problem.alibiSlopes {
+            let diagonal = i + problem.keys - problem.queries
+            for j in keyRange { row[j - offset] -= slopes[h] * Float(abs(diagonal - j)) }
+        }
+        for j in keyRange where !visible.contains(j) { row[j - offset] = -.infinity }
         guard let mask = problem.mask else { return }
         let base = mask.rowOffset(batch: b, head: h, query: i)
         let stride = mask.strides.key

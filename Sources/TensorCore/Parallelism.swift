@@ -54,6 +54,39 @@ public enum Parallelism {
     }
 }
 
+extension Parallelism {
+    /// Runs `body(i)` for every `i` in `0..<iterations` on `threadCount` threads that each take the next
+    /// unclaimed index, so uneven iterations (causal attention blocks) balance themselves.
+    public static func parallelForDynamic(_ iterations: Int, _ body: (Int) -> Void) {
+        let threads = Swift.min(threadCount, iterations)
+        if threads <= 1 {
+            for i in 0..<iterations { body(i) }
+            return
+        }
+        let counter = WorkCounter()
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                while true {
+                    let i = counter.next()
+                    if i >= iterations { break }
+                    shared.value(i)
+                }
+            }
+        }
+    }
+}
+
+private final class WorkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}
+
 /// Wraps a value that is shared across threads under an invariant the compiler cannot check.
 public struct UncheckedSendable<Value>: @unchecked Sendable {
     public let value: Value

@@ -11,7 +11,10 @@ public enum Tolerance {
 public enum GoldenFiles {
     /// `Resources/<subdirectory>` inside `bundle` (pass `Bundle.module` from the test target).
     public static func directory(_ subdirectory: String, in bundle: Bundle) -> URL {
-        let resources = bundle.resourceURL!.appendingPathComponent("Resources")
+        // Foundation on Linux reports `<bundle>/Resources` as the resource URL; Apple platforms report the bundle root.
+        var resources = bundle.resourceURL!
+        let nested = resources.appendingPathComponent("Resources")
+        if FileManager.default.fileExists(atPath: nested.path) { resources = nested }
         return subdirectory.isEmpty ? resources : resources.appendingPathComponent(subdirectory)
     }
 }

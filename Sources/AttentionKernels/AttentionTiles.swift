@@ -1,0 +1,185 @@
+import TensorCore
+
+/// Register-blocked micro-kernels and packed operands shared by the fused attention kernel and the
+/// weights-on-demand recomputation.
+///
+/// Legend: D = head dim, E = value dim, K = keys, Kp = K rounded up to 16, Ep = E rounded up to 16.
+/// Packed key: `[B·G, Kp/16, D, 16]` (Kᵀ in panels of 16 keys, so a micro-kernel reads 64 contiguous bytes per
+/// step instead of striding by Kp, which aliases in L1), packed value: `[B·G, Kp, Ep]` (zero-padded).
+/// The 4×16 blocks keep eight `SIMD8<Float>` accumulators in registers.
+struct PackedKeyValue {
+    let keyT: [Float]     // [B·G, Kp/16, D, 16]
+    let value: [Float]    // [B·G, Kp, Ep]
+    let paddedKeys: Int
+    let paddedValueDim: Int
+
+    init(_ p: AttentionProblem, includeValues: Bool = true) {
+        let kp = (p.keys + 15) / 16 * 16
+        let ep = (p.valueDim + 15) / 16 * 16
+        let heads = p.batch * p.kvHeads
+        var kt = [Float](repeating: 0, count: heads * p.headDim * kp)
+        var vp = [Float](repeating: 0, count: includeValues ? heads * kp * ep : 0)
+        let (d, k, e) = (p.headDim, p.keys, p.valueDim)
+        p.key.withUnsafeBufferPointer { src in
+            kt.withUnsafeMutableBufferPointer { dst in
+                let s = UncheckedSendable((src.baseAddress!, dst.baseAddress!))
+                Parallelism.parallelFor(heads) { g in
+                    let (src, dst) = s.value
+                    for j in 0..<k {
+                        let panel = dst + ((g * kp + j / 16 * 16) * d) + j % 16
+                        for t in 0..<d { panel[t * 16] = src[(g * k + j) * d + t] }
+                    }
+                }
+            }
+        }
+        if includeValues {
+            p.value.withUnsafeBufferPointer { src in
+                vp.withUnsafeMutableBufferPointer { dst in
+                    for g in 0..<heads {
+                        for j in 0..<k {
+                            (dst.baseAddress! + (g * kp + j) * ep).update(from: src.baseAddress! + (g * k + j) * e, count: e)
+                        }
+                    }
+                }
+            }
+        }
+        keyT = kt
+        value = vp
+        paddedKeys = kp
+        paddedValueDim = ep
+    }
+}
+
+enum TileKernels {
+    typealias V8 = SIMD8<Float>
+
+    /// `s[r, c] = Σ_t q[r, t] · kt[t, c]` for `rows` (1…4) rows and 16 columns.
+    @inline(__always)
+    static func scores(rows: Int, q: UnsafePointer<Float>, ldq: Int, kt: UnsafePointer<Float>, ldk: Int, depth: Int,
+                       s: UnsafeMutablePointer<Float>, lds: Int) {
+        var a0 = V8(), a1 = V8(), b0 = V8(), b1 = V8(), c0 = V8(), c1 = V8(), d0 = V8(), d1 = V8()
+        var k = kt
+        if rows == 4 {
+            let (q1, q2, q3) = (q + ldq, q + 2 &* ldq, q + 3 &* ldq)
+            for t in 0..<depth {
+                let k0 = VectorMath.load(k), k1 = VectorMath.load(k + 8)
+                k += ldk
+                let x = V8(repeating: q[t]), y = V8(repeating: q1[t])
+                let z = V8(repeating: q2[t]), w = V8(repeating: q3[t])
+                a0 = a0.addingProduct(x, k0); a1 = a1.addingProduct(x, k1)
+                b0 = b0.addingProduct(y, k0); b1 = b1.addingProduct(y, k1)
+                c0 = c0.addingProduct(z, k0); c1 = c1.addingProduct(z, k1)
+                d0 = d0.addingProduct(w, k0); d1 = d1.addingProduct(w, k1)
+            }
+            VectorMath.store(a0, s); VectorMath.store(a1, s + 8)
+            VectorMath.store(b0, s + lds); VectorMath.store(b1, s + lds + 8)
+            VectorMath.store(c0, s + 2 &* lds); VectorMath.store(c1, s + 2 &* lds + 8)
+            VectorMath.store(d0, s + 3 &* lds); VectorMath.store(d1, s + 3 &* lds + 8)
+        } else {
+            for r in 0..<rows {
+                a0 = V8(); a1 = V8()
+                k = kt
+                let qr = q + r &* ldq
+                for t in 0..<depth {
+                    let x = V8(repeating: qr[t])
+                    a0 = a0.addingProduct(x, VectorMath.load(k))
+                    a1 = a1.addingProduct(x, VectorMath.load(k + 8))
+                    k += ldk
+                }
+                VectorMath.store(a0, s + r &* lds); VectorMath.store(a1, s + r &* lds + 8)
+            }
+        }
+    }
+
+    /// `o[r, c] += Σ_j p[r, j] · v[j, c]` for `rows` (1…4) rows, 16 columns and `count` keys.
+    @inline(__always)
+    static func accumulate(rows: Int, p: UnsafePointer<Float>, ldp: Int, v: UnsafePointer<Float>, ldv: Int, count: Int,
+                           o: UnsafeMutablePointer<Float>, ldo: Int) {
+        var vr = v
+        if rows == 4 {
+            let (o1, o2, o3) = (o + ldo, o + 2 &* ldo, o + 3 &* ldo)
+            let (p1, p2, p3) = (p + ldp, p + 2 &* ldp, p + 3 &* ldp)
+            var a0 = VectorMath.load(o), a1 = VectorMath.load(o + 8)
+            var b0 = VectorMath.load(o1), b1 = VectorMath.load(o1 + 8)
+            var c0 = VectorMath.load(o2), c1 = VectorMath.load(o2 + 8)
+            var d0 = VectorMath.load(o3), d1 = VectorMath.load(o3 + 8)
+            for j in 0..<count {
+                let v0 = VectorMath.load(vr), v1 = VectorMath.load(vr + 8)
+                vr += ldv
+                let x = V8(repeating: p[j]), y = V8(repeating: p1[j])
+                let z = V8(repeating: p2[j]), w = V8(repeating: p3[j])
+                a0 = a0.addingProduct(x, v0); a1 = a1.addingProduct(x, v1)
+                b0 = b0.addingProduct(y, v0); b1 = b1.addingProduct(y, v1)
+                c0 = c0.addingProduct(z, v0); c1 = c1.addingProduct(z, v1)
+                d0 = d0.addingProduct(w, v0); d1 = d1.addingProduct(w, v1)
+            }
+            VectorMath.store(a0, o); VectorMath.store(a1, o + 8)
+            VectorMath.store(b0, o1); VectorMath.store(b1, o1 + 8)
+            VectorMath.store(c0, o2); VectorMath.store(c1, o2 + 8)
+            VectorMath.store(d0, o3); VectorMath.store(d1, o3 + 8)
+        } else {
+            for r in 0..<rows {
+                let orow = o + r &* ldo
+                let prow = p + r &* ldp
+                var a0 = VectorMath.load(orow), a1 = VectorMath.load(orow + 8)
+                vr = v
+                for j in 0..<count {
+                    let x = V8(repeating: prow[j])
+                    a0 = a0.addingProduct(x, VectorMath.load(vr))
+                    a1 = a1.addingProduct(x, VectorMath.load(vr + 8))
+                    vr += ldv
+                }
+                VectorMath.store(a0, orow); VectorMath.store(a1, orow + 8)
+            }
+        }
+    }
+
+    /// Scaled, masked scores of query rows `rows` against keys `keys` (a tile; `keys.count ≤ width`, width a
+    /// multiple of 16) into `s` (row stride `lds`). Pairs the mask, causal rule or window forbid become `-infinity`.
+    static func scoreTile(_ p: AttentionProblem, packed: PackedKeyValue, packedKeyT kt: UnsafePointer<Float>,
+                          query q: UnsafePointer<Float>, batch b: Int, head h: Int, rows: Range<Int>, keys: Range<Int>,
+                          s: UnsafeMutablePointer<Float>, lds: Int) {
+        let width = (keys.count + 15) / 16 * 16
+        let d = p.headDim
+        let kp = packed.paddedKeys
+        let g = h / p.groupSize
+        let ktHead = kt + (b * p.kvHeads + g) * kp * d
+        let qHead = q + (b * p.heads + h) * p.queries * d
+        var r = rows.lowerBound
+        while r < rows.upperBound {
+            let n = Swift.min(4, rows.upperBound - r)
+            var c = 0
+            while c < width {
+                scores(rows: n, q: qHead + r * d, ldq: d, kt: ktHead + (keys.lowerBound + c) * d, ldk: 16, depth: d,
+                       s: s + (r - rows.lowerBound) * lds + c, lds: lds)
+                c += 16
+            }
+            r += n
+        }
+        let scale = V8(repeating: p.scale)
+        for i in rows {
+            let row = s + (i - rows.lowerBound) * lds
+            var c = 0
+            while c < width { VectorMath.store(VectorMath.load(row + c) * scale, row + c); c += 8 }
+            if p.hasElementTransforms {
+                AttentionRow.applyMask(row, keyRange: keys, problem: p, batch: b, head: h, query: i)
+            } else {
+                let visible = p.visibleKeys(query: i)
+                if visible.lowerBound > keys.lowerBound || visible.upperBound < keys.upperBound {
+                    for j in keys where !visible.contains(j) { row[j - keys.lowerBound] = -.infinity }
+                }
+            }
+            for c in keys.count..<width { row[c] = -.infinity }
+        }
+    }
+
+    /// The key range any of `rows` can see, so tiles outside it are skipped.
+    static func visibleKeys(_ p: AttentionProblem, rows: Range<Int>) -> Range<Int> {
+        var lower = p.keys, upper = 0
+        for i in rows {
+            let visible = p.visibleKeys(query: i)
+            if !visible.isEmpty { lower = Swift.min(lower, visible.lowerBound); upper = Swift.max(upper, visible.upperBound) }
+        }
+        return lower < upper ? lower..<upper : 0..<0
+    }
+}
