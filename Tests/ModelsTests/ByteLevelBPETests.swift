@@ -21,11 +21,11 @@ private struct BPEGolden: Decodable {
 
 private enum SmolLM2Tokenizer {
     private static let loaded: Result<ByteLevelBPETokenizer, any Error> = Result {
-        try ByteLevelBPETokenizer(gguf: GGUFFile(contentsOf: SmolLM2.url))
+        try ByteLevelBPETokenizer(gguf: GGUFFile(contentsOf: SmolLM2GGUF.url))
     }
 
     static func tokenizer() throws -> ByteLevelBPETokenizer {
-        _ = try SmolLM2.file()   // fails with instructions when the model is missing
+        _ = try SmolLM2GGUF.file()   // fails with instructions when the model is missing
         return try loaded.get()
     }
 }

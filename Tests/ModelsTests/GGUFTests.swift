@@ -5,7 +5,7 @@ import TensorCore
 import _TestSupport
 
 /// The real SmolLM2 GGUF, opened once for every test that needs it.
-enum SmolLM2 {
+enum SmolLM2GGUF {
     static let url = TestModels.cacheDirectory.appendingPathComponent("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")
     private static let loaded: Result<GGUFFile, any Error> = Result { try GGUFFile(contentsOf: url) }
 
@@ -32,7 +32,7 @@ private struct DequantGolden: Decodable {
 @Suite("GGUF reader on SmolLM2-135M-Instruct")
 struct GGUFModelTests {
     @Test func metadata() throws {
-        let gguf = try SmolLM2.file()
+        let gguf = try SmolLM2GGUF.file()
         #expect(gguf.version == 3)
         #expect(gguf.metadata["general.architecture"]?.string == "llama")
         #expect(gguf.metadata["llama.block_count"]?.int == 30)
@@ -51,10 +51,17 @@ struct GGUFModelTests {
         #expect(gguf.metadataKeys.count == 33)
         #expect(gguf.metadataKeys.first == "general.architecture")
         #expect(gguf.alignment == 32)
+        #expect(try gguf.integer("llama.attention.head_count_kv") == 3)
+        #expect(try gguf.float("llama.rope.freq_base") == 100_000)
+        #expect(try gguf.string("general.architecture") == "llama")
+        let wrongType = try #require(throws: FileFormatError.self) { try gguf.integer("general.architecture") }
+        #expect(wrongType.kind == .typeMismatch)
+        let missing = try #require(throws: FileFormatError.self) { try gguf.float("llama.rope.scaling") }
+        #expect(missing.kind == .missingEntry)
     }
 
     @Test func tensorTable() throws {
-        let gguf = try SmolLM2.file()
+        let gguf = try SmolLM2GGUF.file()
         #expect(gguf.tensors.count == 272)
         let counts = Dictionary(grouping: gguf.tensors, by: \.type).mapValues(\.count)
         #expect(counts == [.q4_1: 210, .f32: 61, .q8_0: 1])
@@ -72,7 +79,7 @@ struct GGUFModelTests {
     }
 
     @Test func dequantizationMatchesGolden() throws {
-        let gguf = try SmolLM2.file()
+        let gguf = try SmolLM2GGUF.file()
         let url = GoldenFiles.directory("gguf", in: Bundle.module).appendingPathComponent("dequant_golden.json")
         let golden = try JSONDecoder().decode(DequantGolden.self, from: Data(contentsOf: url))
         #expect(golden.tensors.count == 3)
@@ -90,7 +97,7 @@ struct GGUFModelTests {
     }
 
     @Test func dotMatchesDequantizedRow() throws {
-        let gguf = try SmolLM2.file()
+        let gguf = try SmolLM2GGUF.file()
         for name in ["token_embd.weight", "blk.3.attn_v.weight", "blk.3.ffn_norm.weight"] {
             let info = try #require(gguf.tensor(named: name))
             let rowLength = info.dimensions[0]
@@ -112,7 +119,7 @@ struct GGUFModelTests {
     }
 
     @Test func missingTensorSuggestsNames() throws {
-        let gguf = try SmolLM2.file()
+        let gguf = try SmolLM2GGUF.file()
         let error = try #require(throws: FileFormatError.self) { try gguf.dequantized("blk.0.attn_q.weights") }
         #expect(error.kind == .missingEntry)
         #expect(error.problem.contains("blk.0.attn_q.weight'"))

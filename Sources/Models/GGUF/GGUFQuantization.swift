@@ -180,6 +180,10 @@ public enum GGUFQuantization {
         precondition(count % type.blockSize == 0, "dot: \(count) elements is not whole \(type) blocks")
         var total: Float = 0
         switch type {
+        case .f32:
+            for i in 0..<count {
+                total += Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) * x[i]
+            }
         case .q8_0:
             for block in 0..<(count / 32) {
                 let base = bytes + block * 34
