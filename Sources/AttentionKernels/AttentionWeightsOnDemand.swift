@@ -70,7 +70,7 @@ extension FusedAttention {
         guard !rows.isEmpty, k > 0 else { return Tensor(shape: [p.batch, outHeads, rows.count, k], scalars: out) }
         let average: Float = heads == .average ? 1 / Float(p.heads) : 1
         let blocks = (rows.count + queryBlock - 1) / queryBlock
-        p.query.withUnsafeBufferPointer { qp in
+        packed.scaledQuery.withUnsafeBufferPointer { qp in
         packed.keyT.withUnsafeBufferPointer { ktp in
         statistics.withUnsafeBufferPointer { lp in
         out.withUnsafeMutableBufferPointer { op in

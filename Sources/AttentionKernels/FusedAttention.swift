@@ -18,7 +18,7 @@ import TensorCore
 /// - Complexity: O(B·H·Q·K·(D+E)) time (half with `isCausal`); O(B·H·Q) extra memory beyond the packed K, V.
 public enum FusedAttention {
     /// Rows per query block.
-    public static let queryBlock = 64
+    public static let queryBlock = 48
     /// Keys per tile (a multiple of 16).
     public static let keyBlock = 128
 
@@ -40,7 +40,7 @@ public enum FusedAttention {
         var statistics = [Float](repeating: 0, count: p.batch * p.heads * p.queries * 2)
         let ep = packed.paddedValueDim
         let isSoft = p.mode == .soft
-        p.query.withUnsafeBufferPointer { qp in
+        packed.scaledQuery.withUnsafeBufferPointer { qp in
         packed.keyT.withUnsafeBufferPointer { ktp in
         packed.value.withUnsafeBufferPointer { vp in
         output.withUnsafeMutableBufferPointer { op in
@@ -185,7 +185,7 @@ public enum FusedAttention {
         let ep = packed.paddedValueDim
         var r = 0
         while r < rows {
-            let n = Swift.min(4, rows - r)
+            let n = Swift.min(6, rows - r)
             var c = 0
             while c < ep {
                 TileKernels.accumulate(rows: n, p: w + r * ldw, ldp: ldw, v: v + c, ldv: ep, count: count, o: acc + r * ep + c, ldo: ep)

@@ -6,24 +6,23 @@
 public enum VectorMath {
     public typealias Vector = SIMD8<Float>
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         var clamped = x
         clamped.replace(with: -87.3, where: x .< -87.3)
         clamped.replace(with: 88.3, where: x .> 88.3)
         // Round x·log2(e) to the nearest integer with the 1.5·2²³ trick; its low bits then hold n.
         let magic: Float = 12_582_912
-        let t = clamped * 1.442_695_04 + magic
+        let t = Vector(repeating: magic).addingProduct(clamped, Vector(repeating: 1.442_695_04))
         let n = t - magic
-        var r = clamped - n * 0.693_359_375
-        r = r - n * -2.121_944_4e-4
-        var p = Vector(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_12e-1
-        p = p * (r * r) + r + 1
+        var r = clamped.addingProduct(n, Vector(repeating: -0.693_359_375))
+        r = r.addingProduct(n, Vector(repeating: 2.121_944_4e-4))
+        var p = Vector(repeating: 1.398_199_95e-3).addingProduct(r, Vector(repeating: 1.987_569_15e-4))
+        p = Vector(repeating: 8.333_451_9e-3).addingProduct(p, r)
+        p = Vector(repeating: 4.166_579_59e-2).addingProduct(p, r)
+        p = Vector(repeating: 1.666_666_55e-1).addingProduct(p, r)
+        p = Vector(repeating: 5.000_000_12e-1).addingProduct(p, r)
+        p = (r + 1).addingProduct(p, r * r)
         let bits = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Vector.self)
         var result = p * scale
@@ -32,19 +31,19 @@ public enum VectorMath {
     }
 
     /// Lane-wise maximum.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func max(_ a: Vector, _ b: Vector) -> Vector {
         a.replacing(with: b, where: b .> a)
     }
 
     /// Loads 8 floats from a possibly unaligned pointer.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func load(_ p: UnsafePointer<Float>) -> Vector {
         UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
     }
 
     /// Stores 8 floats to a possibly unaligned pointer.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
     }

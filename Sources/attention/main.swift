@@ -2,6 +2,7 @@ import Foundation
 import TensorCore
 
 let commands: [any Command.Type] = [
+    DemoCommand.self,
     SDPACommand.self,
     BenchCommand.self,
 ]

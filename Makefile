@@ -1,0 +1,29 @@
+# The two commands of the README:
+#   make demo   installs what is missing, builds in release, fetches the models, runs the demo
+#   make test   installs what is missing, fetches the models, runs the whole test suite
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+# Library targets carry no unsafe flags; the binaries built here are tuned for this CPU (AVX2/FMA where present).
+RELEASE_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
+BIN := .build/release/attention
+
+.PHONY: demo test setup build bench clean
+
+setup:
+	bash scripts/setup.sh
+
+build:
+	swift build $(RELEASE_FLAGS) --product attention
+
+demo: setup build
+	$(BIN) demo
+
+test: setup
+	swift build --build-tests
+	swift test --skip-build --parallel --num-workers 2
+
+bench: build
+	bash tools/bench_all.sh
+
+clean:
+	rm -rf .build
