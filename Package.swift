@@ -58,6 +58,10 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .testTarget(
+            name: "CLITests",
+            dependencies: ["TensorCore", "AttentionKernels", "_TestSupport"]
+        ),
+        .testTarget(
             name: "VisualizationTests",
             dependencies: ["Visualization", "TensorCore", "_TestSupport"]
         ),

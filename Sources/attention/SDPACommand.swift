@@ -101,7 +101,7 @@ enum SDPACommand: Command {
     static func readFloatInput(_ path: String, role: String) throws -> Tensor {
         let array = try Npy.read(contentsOf: URL(fileURLWithPath: path))
         guard array.dtype == .float32 || array.dtype == .float64 else {
-            throw UsageError("--\(role) \(path) holds \(array.dtype.rawValue) values; attention inputs must be float32 or float64")
+            throw UsageError("--\(role) \(path) holds \(array.dtype) values (\(array.dtype.rawValue)); attention inputs must be float32 or float64")
         }
         guard (2...4).contains(array.shape.count) else {
             throw UsageError("--\(role) \(path) has shape \(array.shape); expected rank 2, 3 or 4")
