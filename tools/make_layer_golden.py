@@ -3,7 +3,7 @@
 
 For each case, builds torch.nn.MultiheadAttention, TransformerEncoderLayer, TransformerDecoderLayer or Transformer
 with a fixed seed, batch_first=True, in eval mode (dropout off), and writes:
-  <case>/weights.safetensors   the module's state_dict, float32, PyTorch's own names
+  <case>/weights.safetensors   the module's state_dict, float32, PyTorch's own names; metadata nhead = heads
   <case>/x.npy                 input [batch, seq, embed] (the query / tgt)
   <case>/memory.npy            encoder memory / cross-attention keys [batch, seq, embed], when used
   <case>/key_padding_mask.npy  bool [batch, seq], PyTorch's convention: True = padded (ignored), when used
@@ -43,7 +43,7 @@ def save(name, module, arrays, options):
     folder = os.path.join(OUT, name)
     os.makedirs(folder, exist_ok=True)
     state = {k: v.detach().contiguous().float() for k, v in module.state_dict().items()}
-    save_file(state, os.path.join(folder, "weights.safetensors"))
+    save_file(state, os.path.join(folder, "weights.safetensors"), metadata={"nhead": str(options["heads"])})
     for key, value in arrays.items():
         value = value.detach().numpy()
         np.save(os.path.join(folder, key + ".npy"), value.astype(bool if value.dtype == bool else np.float32))

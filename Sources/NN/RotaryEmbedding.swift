@@ -37,6 +37,24 @@ public struct RotaryEmbedding: Sendable, Equatable {
         (0..<(dimensions / 2)).map { Foundation.pow(Double(base), -2 * Double($0) / Double(dimensions)) }
     }
 
+    /// The rotation as a picture-friendly table: row p holds `cos(p·θ_i)` and `sin(p·θ_i)` in the two channels of
+    /// pair i (adjacent: `2i` and `2i+1`; half-split: `i` and `i + R/2`).
+    /// - Returns: `[length, R]`.
+    public func cosineSineTable(length: Int, offset: Int = 0) -> Tensor {
+        let half = dimensions / 2
+        let frequencies = inverseFrequencies
+        var table = Tensor(zeros: [length, dimensions])
+        for p in 0..<length {
+            for i in 0..<half {
+                let angle = Double(offset + p) * frequencies[i]
+                let (first, second) = convention == .adjacentPairs ? (2 * i, 2 * i + 1) : (i, i + half)
+                table[p, first] = Float(Foundation.cos(angle))
+                table[p, second] = Float(Foundation.sin(angle))
+            }
+        }
+        return table
+    }
+
     /// Rotates the leading `dimensions` channels of every row by its position.
     /// - Parameters:
     ///   - x: `[..., T, D]` with `D ≥ dimensions`; row t is at position `offset + t`.

@@ -5,6 +5,8 @@ let commands: [any Command.Type] = [
     DemoCommand.self,
     SDPACommand.self,
     BenchCommand.self,
+    LayerCommand.self,
+    PositionalEncodingCommand.self,
 ]
 
 let overview = """

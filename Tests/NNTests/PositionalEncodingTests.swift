@@ -79,6 +79,15 @@ import AttentionKernels
         #expect(viaHalf.maxAbsoluteDifference(direct) < 1e-6)
     }
 
+    @Test func cosineSineTablePutsEachPairWhereItRotates() {
+        let adjacent = RotaryEmbedding(dimensions: 4, base: 100, convention: .adjacentPairs).cosineSineTable(length: 3, offset: 1)
+        let half = RotaryEmbedding(dimensions: 4, base: 100, convention: .halfSplit).cosineSineTable(length: 3, offset: 1)
+        // Row 1 is position 2; θ = [1, 0.1].
+        let (c0, s0, c1, s1) = (Float(cos(2.0)), Float(sin(2.0)), Float(cos(0.2)), Float(sin(0.2)))
+        #expect(adjacent.sliced(axis: 0, 1..<2).scalars.elementsEqual([c0, s0, c1, s1]) { abs($0 - $1) < 1e-7 })
+        #expect(half.sliced(axis: 0, 1..<2).scalars.elementsEqual([c0, c1, s0, s1]) { abs($0 - $1) < 1e-7 })
+    }
+
     @Test func scoresDependOnlyOnRelativePosition() {
         var generator = SeededGenerator(seed: 33)
         let q = Tensor.normal(shape: [1, 8], generator: &generator)
