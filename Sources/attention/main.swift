@@ -5,6 +5,10 @@ let commands: [any Command.Type] = [
     DemoCommand.self,
     SDPACommand.self,
     BenchCommand.self,
+    TokenizeCommand.self,
+    EmbedCommand.self,
+    SimilarCommand.self,
+    ModelsCommand.self,
     LayerCommand.self,
     PositionalEncodingCommand.self,
 ]
