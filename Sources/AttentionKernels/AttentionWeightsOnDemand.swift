@@ -95,13 +95,7 @@ extension FusedAttention {
                             if total == 0 {
                                 for j in 0..<k { row[j] = 0 }
                             } else {
-                                let shift8 = SIMD8<Float>(repeating: shift)
-                                let inverse8 = SIMD8<Float>(repeating: 1 / total)
-                                var c = 0
-                                while c < kp {
-                                    VectorMath.store(VectorMath.exp(VectorMath.load(row + c) - shift8) * inverse8, row + c)
-                                    c += 8
-                                }
+                                VectorMath.exponentiate(row, count: kp, shift: shift, factor: 1 / total)
                             }
                         } else {
                             AttentionRow.weights(row, count: k, mode: p.mode, rowIndex: rowIndex)

@@ -100,17 +100,9 @@ public enum FusedAttention {
                     for c in 0..<width { row[c] = 0 }
                     continue
                 }
-                var sum8 = V8()
-                let shift = V8(repeating: newMax)
-                c = 0
-                while c < width {
-                    let e = VectorMath.exp(VectorMath.load(row + c) - shift)
-                    VectorMath.store(e, row + c)
-                    sum8 += e
-                    c += 8
-                }
+                let rowSum = VectorMath.exponentiate(row, count: width, shift: newMax)
                 let alpha = runningMax[r] == -.infinity ? 0 : Foundation.exp(runningMax[r] - newMax)
-                runningSum[r] = runningSum[r] * alpha + sum8.sum()
+                runningSum[r] = runningSum[r] * alpha + rowSum
                 runningMax[r] = newMax
                 if alpha != 1 {
                     let a8 = V8(repeating: alpha)

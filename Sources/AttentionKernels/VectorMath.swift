@@ -30,6 +30,22 @@ public enum VectorMath {
         return result
     }
 
+    /// Replaces `row[0..<count]` by `exp(row − shift) · factor` and returns the sum of `exp(row − shift)`.
+    /// `count` is a multiple of 8. One tight loop, so the polynomial constants stay in registers.
+    @inlinable @discardableResult
+    public static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float, factor: Float = 1) -> Float {
+        var sum = Vector()
+        let shift8 = Vector(repeating: shift), factor8 = Vector(repeating: factor)
+        var c = 0
+        while c < count {
+            let e = exp(load(row + c) - shift8)
+            sum += e
+            store(factor == 1 ? e : e * factor8, row + c)
+            c += 8
+        }
+        return sum.sum()
+    }
+
     /// Lane-wise maximum.
     @inlinable @inline(__always)
     public static func max(_ a: Vector, _ b: Vector) -> Vector {
