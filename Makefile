@@ -18,9 +18,13 @@ build:
 demo: setup build
 	$(BIN) demo
 
+# Tests run on a release build (with -enable-testing for @testable imports): the real-model parity tests take
+# seconds there and many minutes in debug, where SIMD code is not optimized.
+TEST_FLAGS := -c release -Xswiftc -enable-testing
+
 test: setup
-	swift build --build-tests
-	swift test --skip-build --parallel --num-workers 2
+	swift build $(TEST_FLAGS) --build-tests
+	swift test $(TEST_FLAGS) --skip-build --parallel --num-workers 2
 
 bench: build
 	bash tools/bench_all.sh

@@ -11,6 +11,8 @@ let commands: [any Command.Type] = [
     ModelsCommand.self,
     LayerCommand.self,
     PositionalEncodingCommand.self,
+    LessonCommand.self,
+    TourCommand.self,
 ]
 
 let overview = """
