@@ -174,8 +174,9 @@ public struct TransformerDiagram: Sendable {
             layout.shapes.append(.frame(0, 0, 0, 0, ""))  // placeholder, sized below
             var first = true
             for (label, role) in sublayers {
-                let arrowLength = first ? 34 : gap
-                let residualStart = y + arrowLength / 2 + (first ? 6 : 0)
+                let arrowLength = first ? 44 : gap
+                // The first residual branch starts below the frame's label, so the line never crosses it.
+                let residualStart = y + arrowLength / 2 + (first ? 14 : 0)
                 if isPreNorm {
                     box("LayerNorm", .norm, arrowLength: arrowLength)
                     box(label, role)
@@ -212,7 +213,7 @@ public struct TransformerDiagram: Sendable {
         if hasDecoder {
             let crossLabel = "cross-attention to memory"
             var decoderTail: [(String, Role)] = hasFinalNorms ? [("final LayerNorm", .norm)] : []
-            decoderTail += [("linear to vocabulary", .output), ("softmax: next-token probabilities", .output)]
+            decoderTail += [("linear to vocabulary", .output), ("softmax over the vocabulary", .output)]
             let decoder = column(x: decoderX, input: "target tokens (shifted right)", embedding: "output embedding, d_model \(d)",
                                  repeatCount: decoderLayerCount, frameLabel: "decoder layer",
                                  sublayers: [("masked " + attentionLabel, .attention), (crossLabel, .attention),

@@ -68,8 +68,10 @@ enum ValueFormat {
     }
 
     /// Cell annotations: like `tick`, but values below 1 in magnitude drop the leading zero (`.25`, `-.07`) to fit
-    /// narrow cells.
+    /// narrow cells, and nonzero values that round to zero at two decimals read `.00` (an exact zero reads `0`), so a
+    /// row of cells never mixes in tiny exponents like `7.3e-7`.
     static func cell(_ value: Float) -> String {
+        if value != 0, abs(value) < 0.005 { return value < 0 ? "-.00" : ".00" }
         let text = tick(value)
         guard abs(value) < 1, abs(value) >= 0.001 else { return text }
         if text.hasPrefix("0.") { return String(text.dropFirst()) }

@@ -115,8 +115,10 @@ enum Lessons {
 
     /// The seed's multihead_attention_demo.py: 4 heads, each with its own projections.
     static func multiHead(_ folder: URL) throws -> LessonResult {
-        let (d, heads) = (32, 4)
-        let x = embeddings(dimension: d) + PositionalEncoding.sinusoidal(length: tokens.count, dimension: d)
+        let (d, heads, sharpness) = (32, 4, Float(3))
+        // Untrained projections give nearly uniform weights; scaling the input (scores grow with its square) shows
+        // the different preferences of the heads the way trained heads have them.
+        let x = (embeddings(dimension: d) + PositionalEncoding.sinusoidal(length: tokens.count, dimension: d)) * sharpness
         var generator = SeededGenerator(seed: 2017)
         let attention = MultiHeadAttention(dimension: d, headCount: heads, generator: &generator)
         let result = attention(x.reshaped([1, tokens.count, d]), returnsWeights: true)
@@ -131,7 +133,9 @@ enum Lessons {
             "Multi-head attention runs \(heads) attentions side by side. Each head projects the \(d)-number token vectors",
             "to its own queries, keys and values of \(d / heads) numbers (W_Q, W_K, W_V: \(d) x \(d), split into \(heads) heads),",
             "attends, and the \(heads) results are concatenated and mixed by W_O back to \(d) numbers.",
-            "Inputs: the sentence's word vectors plus sinusoidal positions; weights: random, seeded (2017).",
+            "Inputs: the sentence's word vectors plus sinusoidal positions, times \(Int(sharpness)) so these untrained heads have clear",
+            "preferences (trained heads learn such sharpness; random ones at scale 1 look nearly uniform);",
+            "weights: random, seeded (2017).",
             "Different projections make different heads look at different tokens:",
         ]
         for h in 0..<heads {
@@ -218,6 +222,8 @@ enum Lessons {
         let grid = try write(compose(maps, columns: 4, title: "Encoder self-attention weights, 2 layers x 4 heads"),
                              "encoder-attention.png", in: folder)
         lines += [
+            "The weights are nearly uniform: these layers are untrained. Trained heads are sharp and specialised;",
+            "see them in a real BERT with attention viz --model minilm.",
             "The encoder output (the memory, \(memory.shape)) is what the decoder's cross-attention reads.",
             "Layers and parameters:",
         ]

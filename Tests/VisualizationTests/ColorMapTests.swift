@@ -52,3 +52,11 @@ struct ColorMapTests {
         #expect(ColorMap.viridis.color(for: 5, in: 5...5) == ColorMap.viridis.color(atFraction: 0.5))
     }
 }
+
+@Suite("Value labels")
+struct ValueFormatTests {
+    @Test(arguments: [(Float(0.25), ".25"), (-0.07, "-.07"), (0, "0"), (7.3e-7, ".00"), (-2e-4, "-.00"), (1, "1.00"), (12.34, "12.3"), (2e5, "2.0e5")])
+    func cellLabels(value: Float, expected: String) {
+        #expect(ValueFormat.cell(value) == expected)
+    }
+}
