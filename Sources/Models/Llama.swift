@@ -88,15 +88,19 @@ public struct LlamaModel: @unchecked Sendable {
     ///   - tokens: T ≥ 1 ids below V.
     ///   - cache: the sequence so far (empty for a fresh one); grows by T.
     ///   - allPositions: return logits for every new position instead of only the last.
+    ///   - recorder: when given, collects every block's attention weights `[1, H, T, K]` for the new positions
+    ///     (K = everything cached, these tokens included), recomputed on demand from the fused kernel.
     /// - Returns: `[1, V]`, or `[T, V]` with `allPositions`.
-    public func callAsFunction(_ tokens: [Int], cache: LlamaCache, allPositions: Bool = false) -> Tensor {
+    public func callAsFunction(_ tokens: [Int], cache: LlamaCache, allPositions: Bool = false,
+                               recorder: AttentionRecorder? = nil) -> Tensor {
         precondition(!tokens.isEmpty, "LlamaModel: no tokens")
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < configuration.vocabularySize },
                      "LlamaModel: token ids must be below the vocabulary size \(configuration.vocabularySize)")
         precondition(cache.layers.count == blocks.count, "LlamaModel: cache has \(cache.layers.count) layers, model \(blocks.count)")
         var x = embed(tokens)                                                   // [T, C]
+        recorder?.reset()
         for (block, layerCache) in zip(blocks, cache.layers) {
-            x = block(x, cache: layerCache)
+            x = block(x, cache: layerCache, recorder: recorder)
         }
         let c = configuration.hiddenSize
         let last = allPositions ? x : Tensor(shape: [1, c], scalars: Array(x.scalars[(x.count - c)...]))

@@ -14,10 +14,13 @@ struct LlamaBlock: @unchecked Sendable {
     let down: QuantizedMatrix   // [C, F]
     let epsilon: Float
 
-    /// - Parameter x: `[T, C]`. - Returns: `[T, C]`.
-    func callAsFunction(_ x: Tensor, cache: KVCache) -> Tensor {
+    /// - Parameters:
+    ///   - x: `[T, C]`.
+    ///   - recorder: when given, receives this block's attention weights `[1, H, T, K]`.
+    /// - Returns: `[T, C]`.
+    func callAsFunction(_ x: Tensor, cache: KVCache, recorder: AttentionRecorder? = nil) -> Tensor {
         var h = x
-        h.add(attention(Normalization.rmsNorm(x, weight: attentionNorm, epsilon: epsilon), cache: cache))
+        h.add(attention(Normalization.rmsNorm(x, weight: attentionNorm, epsilon: epsilon), cache: cache, recorder: recorder))
         let normalized = Normalization.rmsNorm(h, weight: feedForwardNorm, epsilon: epsilon)
         var hidden = QuantizedMatMul.multiply(normalized, gate)                 // [T, F]
         let upped = QuantizedMatMul.multiply(normalized, up)                    // [T, F]
@@ -42,8 +45,12 @@ struct LlamaAttention: @unchecked Sendable {
     let keyValueHeadCount: Int
     let rope: RotaryEmbedding
 
-    /// - Parameter x: `[T, C]`, at positions `cache.offset ..< cache.offset + T`. - Returns: `[T, C]`.
-    func callAsFunction(_ x: Tensor, cache: KVCache) -> Tensor {
+    /// - Parameters:
+    ///   - x: `[T, C]`, at positions `cache.offset ..< cache.offset + T`.
+    ///   - recorder: when given, the kernel keeps its row statistics and the weights `[1, H, T, K]` are recomputed
+    ///     on demand for it (the output is the same; the normal path saves nothing).
+    /// - Returns: `[T, C]`.
+    func callAsFunction(_ x: Tensor, cache: KVCache, recorder: AttentionRecorder? = nil) -> Tensor {
         let t = x.shape[0]
         let d = rope.dimensions
         let offset = cache.offset
@@ -51,8 +58,15 @@ struct LlamaAttention: @unchecked Sendable {
         let k = rope(heads(QuantizedMatMul.multiply(x, key), count: keyValueHeadCount), offset: offset)  // [1, G, T, D]
         let v = heads(QuantizedMatMul.multiply(x, value), count: keyValueHeadCount)                      // [1, G, T, D]
         let (keys, values) = cache.update(keys: k, values: v)                                            // [1, G, K, D]
-        let attended = scaledDotProductAttention(query: q, key: keys, value: values,
-                                                 options: AttentionOptions(isCausal: true)).output       // [1, H, T, D]
+        let options = AttentionOptions(isCausal: true)
+        let attended: Tensor                                                                             // [1, H, T, D]
+        if let recorder {
+            let result = FusedAttention.run(query: q, key: keys, value: values, options: options)
+            recorder.record(result.weights(heads: .all))                                                 // [1, H, T, K]
+            attended = result.output
+        } else {
+            attended = scaledDotProductAttention(query: q, key: keys, value: values, options: options).output
+        }
         let merged = t == 1 ? attended.reshaped([1, headCount * d])
             : attended.reshaped([headCount, t, d]).permuted([1, 0, 2]).reshaped([t, headCount * d])       // [T, H·D]
         return QuantizedMatMul.multiply(merged, output)

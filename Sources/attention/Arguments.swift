@@ -6,7 +6,7 @@ struct UsageError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Minimal flag parsing: `--name value`, `--name=value`, boolean `--flag`, and positional arguments.
+/// Minimal flag parsing: `--name value`, `--name=value`, boolean `--flag`, positional arguments, and `-o` for `--output`.
 /// Each command declares the flags it accepts, so an unknown or misspelled flag is an error, not ignored.
 struct Arguments {
     private var values: [String: [String]] = [:]
@@ -22,7 +22,8 @@ struct Arguments {
         var index = 0
         var onlyPositionals = false
         while index < arguments.count {
-            let argument = arguments[index]
+            // `-o` is the usual short form of `--output` for commands that take one.
+            let argument = arguments[index] == "-o" && options.contains("output") ? "--output" : arguments[index]
             index += 1
             if onlyPositionals || !argument.hasPrefix("-") || argument == "-" {
                 positionals.append(argument)

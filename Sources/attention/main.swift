@@ -13,6 +13,7 @@ let commands: [any Command.Type] = [
     PositionalEncodingCommand.self,
     LessonCommand.self,
     TourCommand.self,
+    VizCommand.self,
 ]
 
 let overview = """
