@@ -5,10 +5,12 @@ import AttentionKernels
 /// `attention bench ...`: throughput measurements (benchmarks, not tests).
 enum BenchCommand: Command {
     static let name = "bench"
-    static let summary = "benchmarks: bench sdpa (more to come)"
+    static let summary = "benchmarks: bench sdpa, bench embed, bench generate"
     static let usage = """
     Usage: attention bench sdpa --batch B --heads H --seq N [--kv-seq M] --dim D [--causal]
                                 [--kernel fused|reference] [--threads T] [--repeat R] [--json]
+           attention bench embed [--model minilm|PATH] [--batch-size N] [--threads T] [--repeat R] [--json]
+           attention bench generate [--model smollm2|PATH.gguf] [--threads T] [--repeat R] [--json]
 
     Times attention on random inputs: median milliseconds over R runs (default: enough runs for ~1 s, at least 3),
     effective GFLOP/s counting 4·B·H·N·M·D FLOPs (half with --causal), and, in the same run, the rate of the
@@ -17,15 +19,27 @@ enum BenchCommand: Command {
 
     Example:
       attention bench sdpa --batch 1 --heads 12 --seq 1024 --dim 64 --causal --threads 2 --json
+
+    bench embed: sentence embeddings of 32 fixed sentences of 12-20 words (tokenization included) in batches of N
+    (default 32): sentences per second, and single-sentence latency (median over the 32, each alone).
+    tools/bench_embed_peer.py runs PyTorch (transformers, fp32) on the same sentences and prints the ratio.
+      attention bench embed --model minilm --batch-size 32 --threads 2 --json
+
+    bench generate: a fresh KV cache, one batched prefill pass over a fixed 128-token prompt, then 64 greedy
+    one-token decode steps; median tokens/s of each over R runs (default 3) after a warm-up, and the peak resident
+    memory of the process (getrusage). tools/bench_generate_peer.py runs llama.cpp on the same ids and prints ratios.
+      attention bench generate --model smollm2 --threads 1 --json
     """
-    static let options: Set<String> = ["batch", "heads", "kv-heads", "seq", "kv-seq", "dim", "kernel", "repeat"]
+    static let options: Set<String> = ["batch", "heads", "kv-heads", "seq", "kv-seq", "dim", "kernel", "repeat", "model", "batch-size"]
     static let switches: Set<String> = ["causal", "json"]
 
     static func run(_ arguments: Arguments) throws {
-        guard let what = arguments.positionals.first else { throw UsageError("say what to benchmark: bench sdpa") }
+        guard let what = arguments.positionals.first else { throw UsageError("say what to benchmark: bench sdpa, bench embed or bench generate") }
         switch what {
         case "sdpa": try benchSDPA(arguments)
-        default: throw UsageError("unknown benchmark '\(what)'; available: sdpa")
+        case "embed": try BenchEmbed.run(arguments)
+        case "generate": try BenchGenerate.run(arguments)
+        default: throw UsageError("unknown benchmark '\(what)'; available: sdpa, embed, generate")
         }
     }
 

@@ -14,6 +14,8 @@ let commands: [any Command.Type] = [
     LessonCommand.self,
     TourCommand.self,
     VizCommand.self,
+    GenerateCommand.self,
+    ChatCommand.self,
 ]
 
 let overview = """
