@@ -13,14 +13,15 @@ setup:
 	bash scripts/setup.sh
 
 build:
-	swift build $(RELEASE_FLAGS) --product attention
+	swift build $(TEST_FLAGS) --product attention
 
 demo: setup build
 	$(BIN) demo
 
-# Tests run on a release build (with -enable-testing for @testable imports): the real-model parity tests take
-# seconds there and many minutes in debug, where SIMD code is not optimized.
-TEST_FLAGS := -c release -Xswiftc -enable-testing
+# Tests run on the same optimized, CPU-tuned build as the demo and benchmarks (plus -enable-testing for @testable
+# imports): the real-model parity tests take seconds there and many minutes in debug, where SIMD code is not
+# optimized. Sharing the flags also means `make test` and `make demo` reuse one build instead of rebuilding.
+TEST_FLAGS := $(RELEASE_FLAGS) -Xswiftc -enable-testing
 
 test: setup
 	swift build $(TEST_FLAGS) --build-tests

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers depend only downward:
-// CBLAS/CZlib → TensorCore → AttentionKernels → NN → Models → Visualization → attention (CLI)
+// CBLAS/CZlib/CVectorMath → TensorCore → AttentionKernels → NN → Models → Visualization → attention (CLI)
 let package = Package(
     name: "swift-attention",
     platforms: [.macOS(.v13), .iOS(.v16)],
@@ -28,7 +28,9 @@ let package = Package(
             name: "TensorCore",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
         ),
-        .target(name: "AttentionKernels", dependencies: ["TensorCore"]),
+        // A header-only C shim: a multiply-add that is fused exactly when the target CPU has FMA (see its header).
+        .target(name: "CVectorMath"),
+        .target(name: "AttentionKernels", dependencies: ["TensorCore", "CVectorMath"]),
         .target(name: "NN", dependencies: ["TensorCore", "AttentionKernels"]),
         .target(name: "Models", dependencies: ["TensorCore", "AttentionKernels", "NN"]),
         .target(name: "Visualization", dependencies: ["TensorCore", "CZlib"]),

@@ -68,17 +68,17 @@ enum TileKernels {
                 let k0 = VectorMath.load(k), k1 = VectorMath.load(k + 8)
                 k += ldk
                 var x = V8(repeating: q[t])
-                a0 = a0.addingProduct(x, k0); a1 = a1.addingProduct(x, k1)
+                a0 = VectorMath.multiplyAdd(x, k0, a0); a1 = VectorMath.multiplyAdd(x, k1, a1)
                 x = V8(repeating: q1[t])
-                b0 = b0.addingProduct(x, k0); b1 = b1.addingProduct(x, k1)
+                b0 = VectorMath.multiplyAdd(x, k0, b0); b1 = VectorMath.multiplyAdd(x, k1, b1)
                 x = V8(repeating: q2[t])
-                c0 = c0.addingProduct(x, k0); c1 = c1.addingProduct(x, k1)
+                c0 = VectorMath.multiplyAdd(x, k0, c0); c1 = VectorMath.multiplyAdd(x, k1, c1)
                 x = V8(repeating: q3[t])
-                d0 = d0.addingProduct(x, k0); d1 = d1.addingProduct(x, k1)
+                d0 = VectorMath.multiplyAdd(x, k0, d0); d1 = VectorMath.multiplyAdd(x, k1, d1)
                 x = V8(repeating: q4[t])
-                e0 = e0.addingProduct(x, k0); e1 = e1.addingProduct(x, k1)
+                e0 = VectorMath.multiplyAdd(x, k0, e0); e1 = VectorMath.multiplyAdd(x, k1, e1)
                 x = V8(repeating: q5[t])
-                f0 = f0.addingProduct(x, k0); f1 = f1.addingProduct(x, k1)
+                f0 = VectorMath.multiplyAdd(x, k0, f0); f1 = VectorMath.multiplyAdd(x, k1, f1)
             }
             VectorMath.store(a0, s); VectorMath.store(a1, s + 8)
             VectorMath.store(b0, s + lds); VectorMath.store(b1, s + lds + 8)
@@ -93,8 +93,8 @@ enum TileKernels {
                 let qr = q + r &* ldq
                 for t in 0..<depth {
                     let x = V8(repeating: qr[t])
-                    a0 = a0.addingProduct(x, VectorMath.load(k))
-                    a1 = a1.addingProduct(x, VectorMath.load(k + 8))
+                    a0 = VectorMath.multiplyAdd(x, VectorMath.load(k), a0)
+                    a1 = VectorMath.multiplyAdd(x, VectorMath.load(k + 8), a1)
                     k += ldk
                 }
                 VectorMath.store(a0, s + r &* lds); VectorMath.store(a1, s + r &* lds + 8)
@@ -120,17 +120,17 @@ enum TileKernels {
                 let v0 = VectorMath.load(vr), v1 = VectorMath.load(vr + 8)
                 vr += ldv
                 var x = V8(repeating: p[j])
-                a0 = a0.addingProduct(x, v0); a1 = a1.addingProduct(x, v1)
+                a0 = VectorMath.multiplyAdd(x, v0, a0); a1 = VectorMath.multiplyAdd(x, v1, a1)
                 x = V8(repeating: p1[j])
-                b0 = b0.addingProduct(x, v0); b1 = b1.addingProduct(x, v1)
+                b0 = VectorMath.multiplyAdd(x, v0, b0); b1 = VectorMath.multiplyAdd(x, v1, b1)
                 x = V8(repeating: p2[j])
-                c0 = c0.addingProduct(x, v0); c1 = c1.addingProduct(x, v1)
+                c0 = VectorMath.multiplyAdd(x, v0, c0); c1 = VectorMath.multiplyAdd(x, v1, c1)
                 x = V8(repeating: p3[j])
-                d0 = d0.addingProduct(x, v0); d1 = d1.addingProduct(x, v1)
+                d0 = VectorMath.multiplyAdd(x, v0, d0); d1 = VectorMath.multiplyAdd(x, v1, d1)
                 x = V8(repeating: p4[j])
-                e0 = e0.addingProduct(x, v0); e1 = e1.addingProduct(x, v1)
+                e0 = VectorMath.multiplyAdd(x, v0, e0); e1 = VectorMath.multiplyAdd(x, v1, e1)
                 x = V8(repeating: p5[j])
-                f0 = f0.addingProduct(x, v0); f1 = f1.addingProduct(x, v1)
+                f0 = VectorMath.multiplyAdd(x, v0, f0); f1 = VectorMath.multiplyAdd(x, v1, f1)
             }
             VectorMath.store(a0, o); VectorMath.store(a1, o + 8)
             VectorMath.store(b0, o1); VectorMath.store(b1, o1 + 8)
@@ -146,8 +146,8 @@ enum TileKernels {
                 vr = v
                 for j in 0..<count {
                     let x = V8(repeating: prow[j])
-                    a0 = a0.addingProduct(x, VectorMath.load(vr))
-                    a1 = a1.addingProduct(x, VectorMath.load(vr + 8))
+                    a0 = VectorMath.multiplyAdd(x, VectorMath.load(vr), a0)
+                    a1 = VectorMath.multiplyAdd(x, VectorMath.load(vr + 8), a1)
                     vr += ldv
                 }
                 VectorMath.store(a0, orow); VectorMath.store(a1, orow + 8)

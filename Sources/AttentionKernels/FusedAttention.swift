@@ -34,7 +34,7 @@ public enum FusedAttention {
     /// and the sum l of `exp(s − m)` (soft mode only). They are kept apart rather than as `m + log l` because
     /// with huge scores (1e30) that sum is lost to rounding in Float. Rows with no visible key have m = −∞, l = 0.
     static func forward(_ p: AttentionProblem, packed: PackedKeyValue) -> (Tensor, [Float]) {
-        let (bq, bk) = (queryBlock, keyBlock)
+        let bq = queryBlock
         let blocksPerHead = (p.queries + bq - 1) / bq
         var output = [Float](repeating: 0, count: p.batch * p.heads * p.queries * p.valueDim)
         var statistics = [Float](repeating: 0, count: p.batch * p.heads * p.queries * 2)
