@@ -45,7 +45,7 @@ extension AttentionViewer {
           <span class="tabs"><button data-view="head" class="on">Head view</button><button data-view="model">Model view</button><button data-view="matrix">Matrix view</button></span>
           <span><label for="layer">Layer</label> <select id="layer"></select></span>
           <span><label>Heads</label> <span id="heads"></span> <button class="small" id="all-heads">all</button> <button class="small" id="no-heads">none</button></span>
-          <span><label for="scale">Colour</label> <select id="scale"><option value="sqrt">√ weight (shows small weights)</option><option value="linear">weight (linear)</option></select></span>
+          <span><label for="scale">Heatmap colour</label> <select id="scale"><option value="sqrt">√ weight (shows small weights)</option><option value="linear">weight (linear)</option></select></span>
           <span id="filter-box" style="display:none"><label for="filter">Sentences</label> <select id="filter"><option value="all">all</option><option value="AB">A → B</option><option value="BA">B → A</option><option value="AA">A → A</option><option value="BB">B → B</option></select></span>
           <span id="step-box"><label for="step">Generation step</label> <input type="range" id="step" min="0" value="0"> <button class="small" id="play">▶ play</button> <span id="step-label"></span></span>
         </div>

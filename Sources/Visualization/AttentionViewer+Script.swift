@@ -75,7 +75,7 @@ extension AttentionViewer {
     }
 
     // ---- head view ----
-    const ROW = 20, HEAD_TOP = 40, GAP = 320;
+    const ROW = 20, HEAD_TOP = 40, GAP = 400;
     function pairAllowed(i, j) {
       if (!SEG || state.filter === 'all') return true;
       const want = state.filter;
@@ -90,7 +90,8 @@ extension AttentionViewer {
     function drawHead() {
       const canvas = $('head-canvas'), n = visible();
       let ctx = canvas.getContext('2d'); ctx.font = FONT;
-      const lw = labelWidth(ctx, n), width = lw * 2 + GAP, height = HEAD_TOP + n * ROW + 12;
+      const lw = Math.max(labelWidth(ctx, n), Math.ceil(ctx.measureText('key (is attended to)').width) + 12);
+      const width = lw * 2 + GAP, height = HEAD_TOP + n * ROW + 12;
       ctx = setup(canvas, width, height);
       const x0 = lw, x1 = lw + GAP, y = i => HEAD_TOP + i * ROW + ROW / 2, f = focus();
       ctx.fillStyle = '#5b6475'; ctx.textAlign = 'right'; ctx.fillText('query (attends)', x0 - 6, 16);
@@ -106,8 +107,8 @@ extension AttentionViewer {
           for (let j = 0; j < n; j++) {
             if (f && f.side === 'k' && f.index !== j) continue;
             const w = W[row + j];
-            if (w < 0.004 || !pairAllowed(i, j)) continue;
-            const b = Math.min(15, Math.floor(shade(w) * 16));
+            if (w < 0.01 || !pairAllowed(i, j)) continue;
+            const b = Math.min(15, Math.floor(w * 16));
             const p = paths[b] || (paths[b] = new Path2D());
             p.moveTo(x0 + 4, y(i)); p.lineTo(x1 - 4, y(j));
           }
@@ -249,7 +250,7 @@ extension AttentionViewer {
 
     // ---- side panel ----
     function listHTML(values, title) {
-      const order = [...values.keys()].sort((a, b) => values[b] - values[a]).slice(0, 8);
+      const order = [...values.keys()].filter(k => values[k] >= 0.0005).sort((a, b) => values[b] - values[a]).slice(0, 8);
       const top = Math.max(1e-9, values[order[0]] || 0);
       const box = document.createElement('div');
       const h = document.createElement('h3'); h.textContent = title; box.appendChild(h);
