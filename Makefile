@@ -26,6 +26,7 @@ TEST_FLAGS := $(RELEASE_FLAGS) -Xswiftc -enable-testing
 test: setup
 	swift build $(TEST_FLAGS) --build-tests
 	swift test $(TEST_FLAGS) --skip-build --parallel --num-workers 2
+	python3 tools/test_viewer.py --binary $(BIN)
 
 bench: build
 	bash tools/bench_all.sh
