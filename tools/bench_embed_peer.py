@@ -8,6 +8,8 @@ Measures, like Sources/attention/BenchEmbed.swift:
 with torch.set_num_threads(--threads). With --attention PATH (the Swift binary) it also runs
 `PATH bench embed --json` with the same settings and prints the Swift/PyTorch ratios.
 It also checks that PyTorch's embeddings equal tools/make_bert_golden.py's float64 ones (cross-check, 1e-5).
+When onnxruntime, onnx and onnxscript are importable (pip install onnxruntime onnx onnxscript) it exports the same PyTorch model to ONNX once (cached next to the model as
+<cache>/minilm-onnx/model.onnx) and times onnxruntime fp32 (intra-op threads = --threads) the same way.
 
 Optional tool, not used by CI: needs torch and transformers (`python3 -m pip install transformers`, torch from a
 local CPU wheel). Model: <cache>/minilm (`python3 tools/fetch_models.py minilm`).
@@ -69,6 +71,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--attention", help="path to the Swift `attention` binary, to print the ratio")
     args = parser.parse_args()
+    global ARGS
+    ARGS = args
     try:
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -97,34 +101,90 @@ def main():
         ours = torch.cat([embed([c["text"]]) for c in cases]).double().numpy()
         print(f"cross-check: PyTorch vs float64 NumPy golden, max |diff| = {np.abs(ours - golden).max():.2e}")
 
-    embed_all()
-    times = []
-    for _ in range(args.repeat):
-        start = time.perf_counter()
-        embed_all()
-        times.append(time.perf_counter() - start)
-    batch_seconds = statistics.median(times)
-    embed([SENTENCES[0]])
-    singles = []
-    for sentence in SENTENCES:
-        start = time.perf_counter()
-        embed([sentence])
-        singles.append(time.perf_counter() - start)
-    latency = statistics.median(singles)
-    peer = {"peer": f"pytorch {torch.__version__} + transformers fp32", "threads": args.threads,
-            "batch_size": args.batch_size, "sentences_per_second": len(SENTENCES) / batch_seconds,
-            "milliseconds_for_all": batch_seconds * 1000, "single_latency_milliseconds": latency * 1000}
-    print(json.dumps(peer, sort_keys=True))
+    peers = [timed(f"pytorch {torch.__version__} + transformers fp32", embed_all, lambda s: embed([s]))]
+    onnx_embed = onnxruntime_embedder(args, model, tokenizer, torch)
+    if onnx_embed is not None:
+        import onnxruntime
+        onnx_all = lambda: np.concatenate([onnx_embed(SENTENCES[i:i + args.batch_size])
+                                           for i in range(0, len(SENTENCES), args.batch_size)])
+        difference = np.abs(onnx_all() - embed_all().numpy()).max()
+        print(f"cross-check: onnxruntime vs PyTorch embeddings, max |diff| = {difference:.2e}")
+        peers.append(timed(f"onnxruntime {onnxruntime.__version__} fp32", onnx_all, lambda s: onnx_embed([s])))
+    for peer in peers:
+        print(json.dumps(peer, sort_keys=True))
 
     if args.attention:
         command = [args.attention, "bench", "embed", "--model", args.model, "--batch-size", str(args.batch_size),
                    "--threads", str(args.threads), "--json"]
         swift = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
         print(json.dumps(swift, sort_keys=True))
-        print(f"threads {args.threads}: Swift {swift['sentences_per_second']:.1f} sentences/s vs PyTorch "
-              f"{peer['sentences_per_second']:.1f} -> {swift['sentences_per_second'] / peer['sentences_per_second']:.2f}x throughput; "
-              f"latency {swift['single_latency_milliseconds']:.2f} ms vs {peer['single_latency_milliseconds']:.2f} ms -> "
-              f"{peer['single_latency_milliseconds'] / swift['single_latency_milliseconds']:.2f}x")
+        for peer in peers:
+            print(f"threads {args.threads}: Swift {swift['sentences_per_second']:.1f} sentences/s vs {peer['peer']} "
+                  f"{peer['sentences_per_second']:.1f} -> {swift['sentences_per_second'] / peer['sentences_per_second']:.2f}x throughput; "
+                  f"latency {swift['single_latency_milliseconds']:.2f} ms vs {peer['single_latency_milliseconds']:.2f} ms -> "
+                  f"{peer['single_latency_milliseconds'] / swift['single_latency_milliseconds']:.2f}x")
+
+
+def timed(name, embed_all, embed_one):
+    """Median seconds for all sentences in batches, and the median single-sentence latency, like BenchEmbed.swift."""
+    embed_all()
+    times = []
+    for _ in range(ARGS.repeat):
+        start = time.perf_counter()
+        embed_all()
+        times.append(time.perf_counter() - start)
+    batch_seconds = statistics.median(times)
+    embed_one(SENTENCES[0])
+    singles = []
+    for sentence in SENTENCES:
+        start = time.perf_counter()
+        embed_one(sentence)
+        singles.append(time.perf_counter() - start)
+    latency = statistics.median(singles)
+    return {"peer": name, "threads": ARGS.threads, "batch_size": ARGS.batch_size,
+            "sentences_per_second": len(SENTENCES) / batch_seconds,
+            "milliseconds_for_all": batch_seconds * 1000, "single_latency_milliseconds": latency * 1000}
+
+
+def onnxruntime_embedder(args, model, tokenizer, torch):
+    """An embed(texts) -> numpy function on onnxruntime, or None when onnx/onnxruntime are not importable."""
+    try:
+        import onnx, onnxscript  # noqa: F401  (the dynamo exporter needs them; the legacy one exports MiniLM wrongly)
+        import onnxruntime
+    except ImportError as error:
+        print(f"onnxruntime peer skipped: {error}", file=sys.stderr)
+        return None
+    path = pathlib.Path(args.model).parent / (pathlib.Path(args.model).name + "-onnx") / "model.onnx"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A padded batch, so that tracing keeps the attention-mask path.
+        sample = tokenizer(["hello world", "a longer sentence, so that the first one is padded"], padding=True, return_tensors="pt")
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        axes = {name: {0: "batch", 1: "tokens"} for name in names}
+        axes["last_hidden_state"] = {0: "batch", 1: "tokens"}
+        class Hidden(torch.nn.Module):  # keyword arguments in, last_hidden_state out
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+        torch.onnx.export(Hidden(model), tuple(sample[n] for n in names), str(path), input_names=names,
+                          output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=18, dynamo=True)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def embed(texts):
+        batch = tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="np")
+        feeds = {i.name: batch[i.name].astype(np.int64) for i in session.get_inputs()}
+        hidden = session.run(None, feeds)[0]
+        mask = batch["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
+        return pooled / np.linalg.norm(pooled, axis=-1, keepdims=True)
+    return embed
 
 
 if __name__ == "__main__":
