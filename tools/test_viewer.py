@@ -163,6 +163,8 @@ def main():
         "smollm2": (make_page(args.binary, args.out, "smollm2",
                               ["--model", "smollm2", "--generate", "10", "The capital of France is"]), 30, 9),
         "minilm-256": (make_page(args.binary, args.out, "minilm-256", ["--model", "minilm", LONG_TEXT]), 6, 12),
+        "smollm2-long": (make_page(args.binary, args.out, "smollm2-long",
+                                   ["--model", "smollm2", "--generate", "24", " ".join(LONG_TEXT.split()[:200])]), 30, 9),
     }
     driver = browser(1500, 1100)
     try:
@@ -172,6 +174,13 @@ def main():
             tokens = driver.execute_script("return window.attentionViewer.tokens")
             check(seconds < args.load_limit, f"{name}: {tokens} tokens loaded and drawn in {seconds:.2f} s")
             head_view_checks(driver, name, layers, heads, args.out)
+            if name == "smollm2-long":
+                bits = driver.execute_script("return JSON.parse(document.getElementById('attention-data').textContent).bits")
+                check(tokens >= 220 and bits == 8, f"{name}: {tokens} tokens, stored in {bits} bits (8 above 6M weights)")
+                check(driver.execute_script("""const v = window.attentionViewer; let worst = 0;
+                    for (let i = 0; i < v.tokens; i += 7) { let s = 0; for (let j = 0; j < v.tokens; j++) s += v.weight(5, 4, i, j);
+                      worst = Math.max(worst, Math.abs(s - 1)); } return worst""") < 0.1,
+                      f"{name}: 8-bit rows decoded in the page still sum to about 1")
             if name == "minilm-256":
                 check(tokens == 256, f"{name}: 256 tokens on the page")
                 start = time.time()

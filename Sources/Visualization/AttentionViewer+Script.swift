@@ -14,12 +14,14 @@ extension AttentionViewer {
     function decode() {
       const bin = atob(D.weights), bytes = new Uint8Array(bin.length);
       for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      const q = D.bits === 16 ? new Uint16Array(bytes.buffer) : bytes;
-      const k = 1 / (D.bits === 16 ? 65535 : 255), out = new Float32Array(L * H * S * S);
+      // 16 bits: w = q / 65535; 8 bits: w = (q / 255)², through a table.
+      const q = D.bits === 16 ? new Uint16Array(bytes.buffer) : bytes, out = new Float32Array(L * H * S * S);
+      const table = new Float32Array(D.bits === 16 ? 65536 : 256);
+      for (let v = 0; v < table.length; v++) table[v] = D.bits === 16 ? v / 65535 : (v / 255) * (v / 255);
       let n = 0;
       for (let m = 0; m < L * H; m++) for (let i = 0; i < S; i++) {
         const row = (m * S + i) * S, end = D.packing === 'lower' ? i + 1 : S;
-        for (let j = 0; j < end; j++) out[row + j] = q[n++] * k;
+        for (let j = 0; j < end; j++) out[row + j] = table[q[n++]];
       }
       return out;
     }
@@ -196,8 +198,10 @@ extension AttentionViewer {
     function drawMatrix() {
       const canvas = $('matrix-canvas'), n = visible(), hs = selectedHeads();
       let ctx = canvas.getContext('2d'); ctx.font = FONT;
-      const cell = clamp(Math.floor(760 / n), 4, 30), lw = labelWidth(ctx, n), every = Math.ceil(14 / cell);
-      const mx = lw, my = lw, size = n * cell, right = 200, bottom = 90;
+      const lw = labelWidth(ctx, n), right = 200, bottom = 90;
+      const room = Math.max(300, Math.min(760, $('views').clientWidth - lw - right - 120));  // fit the window when we can
+      const cell = clamp(Math.floor(room / n), 3, 30), every = Math.ceil(14 / cell);
+      const mx = lw, my = lw, size = n * cell;
       const width = mx + size + right + 90, height = my + size + bottom;
       ctx = setup(canvas, width, height);
       const M = new Float32Array(n * n);

@@ -43,7 +43,7 @@ public struct AttentionViewer: Sendable {
     public var initialLayer: Int
     /// The head shown first; `nil` selects every head.
     public var initialHead: Int?
-    /// Bits per stored weight (16 or 8); `nil` picks 16 unless that makes the page very large.
+    /// Bits per stored weight (16 or 8, see ``encodedWeights()``); `nil` picks 16 unless that makes the page very large.
     public var bits: Int?
 
     /// - Parameters:
@@ -83,7 +83,9 @@ public struct AttentionViewer: Sendable {
     /// The bits per weight this page uses.
     public var resolvedBits: Int { bits ?? (storedCount <= Self.sixteenBitLimit ? 16 : 8) }
 
-    /// The weights quantized to `round(w · (2^bits − 1))`, little-endian, in `[l][h][i][j]` order (`j ≤ i` when causal).
+    /// The weights quantized, in `[l][h][i][j]` order (`j ≤ i` when causal): 16 bits as `round(w · 65535)`
+    /// little-endian; 8 bits as `round(√w · 255)`, so small weights keep their size (`w = (q / 255)²`) instead of
+    /// rounding to zero and rows still sum to about 1 over hundreds of keys.
     public func encodedWeights() -> Data {
         let bits = resolvedBits
         precondition(bits == 8 || bits == 16, "AttentionViewer: bits must be 8 or 16, got \(bits)")
@@ -97,7 +99,8 @@ public struct AttentionViewer: Sendable {
                     let row = (map * s + i) * s
                     for j in 0..<(isCausal ? i + 1 : s) {
                         let value = w[row + j]
-                        let q = value.isFinite ? UInt16(min(max(value, 0), 1) * top + 0.5) : 0
+                        let clamped = value.isFinite ? min(max(value, 0), 1) : 0
+                        let q = UInt16((bits == 8 ? clamped.squareRoot() : clamped) * top + 0.5)
                         bytes.append(UInt8(q & 0xFF))
                         if bits == 16 { bytes.append(UInt8(q >> 8)) }
                     }
@@ -168,7 +171,8 @@ public struct AttentionViewer: Sendable {
             for i in 0..<s {
                 for j in 0..<(lower ? i + 1 : s) {
                     let q = bits == 16 ? Int(bytes[2 * k]) | Int(bytes[2 * k + 1]) << 8 : Int(bytes[k])
-                    out[(map * s + i) * s + j] = Float(q) / top
+                    let fraction = Float(q) / top
+                    out[(map * s + i) * s + j] = bits == 8 ? fraction * fraction : fraction
                     k += 1
                 }
             }

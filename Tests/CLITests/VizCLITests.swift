@@ -42,7 +42,8 @@ struct VizCLITests {
                 for i in 0..<s {
                     for j in 0..<(lower ? i + 1 : s) {
                         let q = bits == 16 ? Int(bytes[2 * k]) | Int(bytes[2 * k + 1]) << 8 : Int(bytes[k])
-                        out[(map * s + i) * s + j] = Float(q) / Float((1 << bits) - 1)
+                        let fraction = Float(q) / Float((1 << bits) - 1)
+                        out[(map * s + i) * s + j] = bits == 8 ? fraction * fraction : fraction   // 8 bits store √w
                         k += 1
                     }
                 }
