@@ -27,7 +27,7 @@ enum VizCommand: Command {
 
     Example:
       attention viz --model minilm -o bert.html "The animal didn't cross the street because it was too tired."
-      attention viz --model smollm2 --generate 12 -o gpt.html --png grid.png "What is 2+2?"
+      attention viz --model smollm2 --generate 12 -o gpt.html --png grid.png "The capital of France is"
     """
     static let options: Set<String> = ["model", "layer", "head", "pair", "generate", "output", "png"]
 
