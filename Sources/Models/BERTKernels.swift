@@ -127,24 +127,92 @@ enum BERTKernels {
     /// in one pass.
     static func splitQueryKeyValue(_ qkv: Tensor, heads: Int) -> (Tensor, Tensor, Tensor) {
         precondition(qkv.rank == 3 && qkv.shape[2] % (3 * heads) == 0, "splitQueryKeyValue: \(qkv.shape) is not [B, T, 3·\(heads)·D]")
-        let (b, t, width) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+        let (b, t) = (qkv.shape[0], qkv.shape[1])
+        return splitQueryKeyValue(qkv.reshaped([b * t, qkv.shape[2]]), lengths: [Int](repeating: t, count: b), paddedLength: t, heads: heads)
+    }
+
+    /// Splits a fused projection of packed rows `[N, 3·H·D]` (sequence after sequence, no padding: N = Σ lengths)
+    /// into three padded `[B, H, T, D]` tensors; rows past a sequence's length are zero.
+    static func splitQueryKeyValue(_ qkv: Tensor, lengths: [Int], paddedLength t: Int, heads: Int) -> (Tensor, Tensor, Tensor) {
+        let b = lengths.count
+        precondition(qkv.rank == 2 && qkv.shape[0] == lengths.reduce(0, +) && qkv.shape[1] % (3 * heads) == 0,
+                     "splitQueryKeyValue: \(qkv.shape) is not [Σ lengths = \(lengths.reduce(0, +)), 3·\(heads)·D]")
+        precondition(lengths.allSatisfy { $0 <= t }, "splitQueryKeyValue: lengths \(lengths) exceed \(t)")
+        let width = qkv.shape[1] / 3
         let d = width / heads
         var parts = [[Float]](repeating: [Float](repeating: 0, count: b * t * width), count: 3)
         qkv.withUnsafeBufferPointer { src in
             for part in 0..<3 {
                 parts[part].withUnsafeMutableBufferPointer { dst in
+                    var row = 0
                     for batch in 0..<b {
-                        for token in 0..<t {
-                            let from = src.baseAddress! + (batch * t + token) * 3 * width + part * width
+                        for token in 0..<lengths[batch] {
+                            let from = src.baseAddress! + (row + token) * 3 * width + part * width
                             for h in 0..<heads {
                                 (dst.baseAddress! + ((batch * heads + h) * t + token) * d).update(from: from + h * d, count: d)
                             }
                         }
+                        row += lengths[batch]
                     }
                 }
             }
         }
         let shape = [b, heads, t, d]
         return (Tensor(shape: shape, scalars: parts[0]), Tensor(shape: shape, scalars: parts[1]), Tensor(shape: shape, scalars: parts[2]))
+    }
+
+    /// Merges heads `[B, H, T, D]` into packed rows `[N, H·D]`, keeping only each sequence's first `lengths[b]` rows.
+    static func mergeHeads(_ x: Tensor, lengths: [Int]) -> Tensor {
+        precondition(x.rank == 4 && x.shape[0] == lengths.count && lengths.allSatisfy { $0 <= x.shape[2] },
+                     "mergeHeads: \(x.shape) does not hold sequences of lengths \(lengths)")
+        let (b, heads, t, d) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        var rows = [Float](repeating: 0, count: lengths.reduce(0, +) * heads * d)
+        x.withUnsafeBufferPointer { src in
+            rows.withUnsafeMutableBufferPointer { dst in
+                var row = 0
+                for batch in 0..<b {
+                    for token in 0..<lengths[batch] {
+                        for h in 0..<heads {
+                            (dst.baseAddress! + (row + token) * heads * d + h * d)
+                                .update(from: src.baseAddress! + ((batch * heads + h) * t + token) * d, count: d)
+                        }
+                    }
+                    row += lengths[batch]
+                }
+            }
+        }
+        return Tensor(shape: [lengths.reduce(0, +), heads * d], scalars: rows)
+    }
+
+    /// Packed rows `[N, C]` (sequence after sequence) → padded `[B, T, C]` with zero rows after each sequence.
+    static func pad(_ packed: Tensor, lengths: [Int], paddedLength t: Int) -> Tensor {
+        let c = packed.shape[1]
+        var out = [Float](repeating: 0, count: lengths.count * t * c)
+        packed.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                var row = 0
+                for (batch, length) in lengths.enumerated() {
+                    (dst.baseAddress! + batch * t * c).update(from: src.baseAddress! + row * c, count: length * c)
+                    row += length
+                }
+            }
+        }
+        return Tensor(shape: [lengths.count, t, c], scalars: out)
+    }
+
+    /// Padded `[B, T, C]` → packed rows `[N, C]`: the first `lengths[b]` rows of each sequence.
+    static func pack(_ padded: Tensor, lengths: [Int]) -> Tensor {
+        let (t, c) = (padded.shape[1], padded.shape[2])
+        var out = [Float](repeating: 0, count: lengths.reduce(0, +) * c)
+        padded.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                var row = 0
+                for (batch, length) in lengths.enumerated() {
+                    (dst.baseAddress! + row * c).update(from: src.baseAddress! + batch * t * c, count: length * c)
+                    row += length
+                }
+            }
+        }
+        return Tensor(shape: [lengths.reduce(0, +), c], scalars: out)
     }
 }

@@ -79,13 +79,27 @@ public struct BERTLayer: Sendable {
     ///   - returnsWeights: also return the attention weights `[B, H, T, T]`.
     /// - Returns: `[B, T, C]` and the weights when asked.
     public func callAsFunction(_ x: Tensor, mask: AttentionMask?, returnsWeights: Bool = false) -> (output: Tensor, weights: Tensor?) {
-        let (q, k, v) = BERTKernels.splitQueryKeyValue(queryKeyValue(x), heads: attention.headCount)  // 3 × [B, H, T, D]
+        let (b, t) = (x.shape[0], x.shape[1])
+        let lengths = [Int](repeating: t, count: b)
+        let (y, weights) = packed(x.reshaped([b * t, x.shape[2]]), lengths: lengths, paddedLength: t, mask: mask,
+                                  returnsWeights: returnsWeights)
+        return (y.reshaped(x.shape), weights)
+    }
+
+    /// The fast path on packed rows: `x` is `[N, C]`, the tokens of sequence after sequence without padding
+    /// (N = Σ lengths). Projections, GELU and the norms run on the N real rows only; attention runs on padded
+    /// `[B, H, T, D]` tiles with `mask` hiding the padding keys.
+    /// - Returns: `[N, C]` and the weights `[B, H, T, T]` when asked.
+    func packed(_ x: Tensor, lengths: [Int], paddedLength t: Int, mask: AttentionMask?,
+                returnsWeights: Bool) -> (output: Tensor, weights: Tensor?) {
+        let (q, k, v) = BERTKernels.splitQueryKeyValue(queryKeyValue(x), lengths: lengths, paddedLength: t,
+                                                       heads: attention.headCount)                      // 3 × [B, H, T, D]
         let result = FusedAttention.run(query: q, key: k, value: v, options: AttentionOptions(mask: mask))
         let weights = returnsWeights ? result.weights(heads: .all) : nil                              // [B, H, T, T]
-        let context = attention.output(MultiHeadAttention.mergeHeads(result.output))                 // [B, T, C]
+        let context = attention.output(BERTKernels.mergeHeads(result.output, lengths: lengths))       // [N, C]
         let a = BERTKernels.addLayerNorm(context, residual: x, weight: attentionNorm.weight, bias: attentionNorm.bias,
                                          epsilon: attentionNorm.epsilon)
-        var hidden = feedForward.up(a)                                                                  // [B, T, F]
+        var hidden = feedForward.up(a)                                                                  // [N, F]
         if feedForward.activation == .gelu {
             BERTKernels.gelu(inPlace: &hidden)
         } else {
@@ -109,11 +123,12 @@ public struct BERTLayer: Sendable {
 
 /// The result of a BERT forward pass.
 public struct BERTOutput: Sendable {
-    /// `[B, T, C]`; rows past a sequence's length are padding and meaningless.
+    /// `[B, T, C]`; rows past a sequence's length are padding (zero on the fast path, meaningless on the reference).
     public var lastHiddenState: Tensor
     /// The real length of each sequence, `[B]`.
     public var lengths: [Int]
-    /// Per layer, `[B, H, T, T]` attention weights (query rows, key columns), when asked for.
+    /// Per layer, `[B, H, T, T]` attention weights (query rows, key columns), when asked for. Padding keys get
+    /// weight 0; the rows of padding queries are meaningless.
     public var attentionWeights: [Tensor]?
 }
 
@@ -212,12 +227,21 @@ public struct BERTModel: Sendable {
         let mask: AttentionMask? = lengths.allSatisfy { $0 == t } ? nil : .keyLengths(lengths, keys: t)
         var x = embeddings(paddedIDs, typeIDs: paddedTypes)  // [B, T, C]
         var maps: [Tensor] = []
-        for layer in layers {
-            let (y, weights) = path == .fast
-                ? layer(x, mask: mask, returnsWeights: returnsAttention)
-                : layer.reference(x, mask: mask, returnsWeights: returnsAttention)
-            x = y
-            if let weights { maps.append(weights) }
+        if path == .fast {
+            // Between layers the hidden states stay packed [N, C]: no matrix product spends time on padding rows.
+            var rows = BERTKernels.pack(x, lengths: lengths)
+            for layer in layers {
+                let (y, weights) = layer.packed(rows, lengths: lengths, paddedLength: t, mask: mask, returnsWeights: returnsAttention)
+                rows = y
+                if let weights { maps.append(weights) }
+            }
+            x = BERTKernels.pad(rows, lengths: lengths, paddedLength: t)
+        } else {
+            for layer in layers {
+                let (y, weights) = layer.reference(x, mask: mask, returnsWeights: returnsAttention)
+                x = y
+                if let weights { maps.append(weights) }
+            }
         }
         return BERTOutput(lastHiddenState: x, lengths: lengths, attentionWeights: returnsAttention ? maps : nil)
     }
