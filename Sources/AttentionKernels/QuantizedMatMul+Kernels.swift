@@ -3,11 +3,13 @@ import TensorCore
 /// The inner loops of ``QuantizedMatMul``: block dot products, row dequantization and the 6×16 panel kernel.
 ///
 /// Legend: C = depth (input features), x = one input row, `d`/`m` = a block's binary16 scale and minimum.
-/// Integers become floats without a conversion instruction: for `0 ≤ q < 2²³`, the bits `0x4B00_0000 | q` are
-/// the float `2²³ + q`, so one OR and one subtraction turn eight widened bytes into eight floats (signed values
-/// use `0x4B40_0000 + q`, which is `1.5·2²³ + q`).
+/// A block's 32 weights become two `SIMD16<Float>` halves. Bytes are widened to floats lane by lane in an
+/// `@inline(__always)` loop, which LLVM turns into one widen-and-convert per vector: the standard library's generic
+/// `SIMD16<UInt32>(truncatingIfNeeded:)` is not inlined and costs a call with the vector spilled to memory, which
+/// made the matrix-vector product 4–7× slower (measured on the Q4_1 and Q8_0 matrices of SmolLM2).
 enum QuantizedKernels {
     typealias V8 = SIMD8<Float>
+    typealias V16 = SIMD16<Float>
 
     /// Every binary16 value as `Float` (256 KB, built once).
     static let halfTable: [Float] = (0..<65_536).map { HalfPrecision.float(fromFloat16: UInt16($0)) }
@@ -17,22 +19,27 @@ enum QuantizedKernels {
         table[Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))]
     }
 
-    /// Eight unsigned bytes (< 2²³ once widened) as floats.
+    /// Sixteen unsigned bytes as floats.
     @inline(__always)
-    static func float(_ v: SIMD8<UInt8>) -> V8 {
-        let wide = SIMD8<UInt32>(truncatingIfNeeded: v)
-        return unsafeBitCast(wide | 0x4B00_0000, to: V8.self) - 8_388_608
+    static func float(_ v: SIMD16<UInt8>) -> V16 {
+        var f = V16()
+        for i in 0..<16 { f[i] = Float(v[i]) }
+        return f
     }
 
-    /// Eight signed bytes as floats.
+    /// Sixteen signed bytes as floats.
     @inline(__always)
-    static func float(_ v: SIMD8<Int8>) -> V8 {
-        let wide = SIMD8<Int32>(truncatingIfNeeded: v)
-        return unsafeBitCast(wide &+ 0x4B40_0000, to: V8.self) - 12_582_912
+    static func float(_ v: SIMD16<Int8>) -> V16 {
+        var f = V16()
+        for i in 0..<16 { f[i] = Float(v[i]) }
+        return f
     }
 
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> V8 { UnsafeRawPointer(p).loadUnaligned(as: V8.self) }
+
+    @inline(__always)
+    static func load16(_ p: UnsafePointer<Float>) -> V16 { UnsafeRawPointer(p).loadUnaligned(as: V16.self) }
 
     /// `Σ_c w[c]·x[c]` over one stored row of `count` weights.
     /// - Parameter blockSums: for `q4_1`, `Σ x` over each block of 32 (the `m` term); unused otherwise.
@@ -41,7 +48,7 @@ enum QuantizedKernels {
                     blockSums: UnsafePointer<Float>?) -> Float {
         halfTable.withUnsafeBufferPointer { table in
             let table = table.baseAddress!
-            var acc = V8()
+            var acc = V16()
             var offsetTotal: Float = 0
             switch format {
             case .q4_1:
@@ -49,43 +56,32 @@ enum QuantizedKernels {
                 for b in 0..<(count / 32) {
                     let block = row + b &* 20
                     let q = (block + 4).loadUnaligned(as: SIMD16<UInt8>.self)
-                    let (low, high) = (q & 0x0F, q &>> 4)
                     let xb = x + b &* 32
-                    var s = float(low.lowHalf) * load(xb)
-                    s += float(low.highHalf) * load(xb + 8)
-                    s += float(high.lowHalf) * load(xb + 16)
-                    s += float(high.highHalf) * load(xb + 24)
-                    acc += V8(repeating: half(table, block, 0)) * s
+                    let s = float(q & 0x0F) * load16(xb) + float(q &>> 4) * load16(xb + 16)
+                    acc += V16(repeating: half(table, block, 0)) * s
                     offsetTotal += half(table, block, 2) * sums[b]
                 }
             case .q4_0:
                 for b in 0..<(count / 32) {
                     let block = row + b &* 18
                     let q = (block + 2).loadUnaligned(as: SIMD16<UInt8>.self)
-                    let (low, high) = (q & 0x0F, q &>> 4)
                     let xb = x + b &* 32
-                    var s = (float(low.lowHalf) - 8) * load(xb)
-                    s += (float(low.highHalf) - 8) * load(xb + 8)
-                    s += (float(high.lowHalf) - 8) * load(xb + 16)
-                    s += (float(high.highHalf) - 8) * load(xb + 24)
-                    acc += V8(repeating: half(table, block, 0)) * s
+                    let s = (float(q & 0x0F) - 8) * load16(xb) + (float(q &>> 4) - 8) * load16(xb + 16)
+                    acc += V16(repeating: half(table, block, 0)) * s
                 }
             case .q8_0:
                 for b in 0..<(count / 32) {
                     let block = row + b &* 34
-                    let q = (block + 2).loadUnaligned(as: SIMD32<Int8>.self)
                     let xb = x + b &* 32
-                    var s = float(q.lowHalf.lowHalf) * load(xb)
-                    s += float(q.lowHalf.highHalf) * load(xb + 8)
-                    s += float(q.highHalf.lowHalf) * load(xb + 16)
-                    s += float(q.highHalf.highHalf) * load(xb + 24)
-                    acc += V8(repeating: half(table, block, 0)) * s
+                    let s = float((block + 2).loadUnaligned(as: SIMD16<Int8>.self)) * load16(xb)
+                        + float((block + 18).loadUnaligned(as: SIMD16<Int8>.self)) * load16(xb + 16)
+                    acc += V16(repeating: half(table, block, 0)) * s
                 }
             case .f32:
                 var c = 0
-                while c + 8 <= count {
-                    acc += row.loadUnaligned(fromByteOffset: 4 &* c, as: V8.self) * load(x + c)
-                    c += 8
+                while c + 16 <= count {
+                    acc += row.loadUnaligned(fromByteOffset: 4 &* c, as: V16.self) * load16(x + c)
+                    c += 16
                 }
                 while c < count {
                     offsetTotal += row.loadUnaligned(fromByteOffset: 4 &* c, as: Float.self) * x[c]
@@ -108,26 +104,20 @@ enum QuantizedKernels {
                 let stride = isQ41 ? 20 : 18
                 for b in 0..<(count / 32) {
                     let block = row + b &* stride
-                    let d = V8(repeating: half(table, block, 0))
-                    let m = V8(repeating: isQ41 ? half(table, block, 2) : -8 * half(table, block, 0))
+                    let d = V16(repeating: half(table, block, 0))
+                    let m = V16(repeating: isQ41 ? half(table, block, 2) : -8 * half(table, block, 0))
                     let q = (block + (isQ41 ? 4 : 2)).loadUnaligned(as: SIMD16<UInt8>.self)
-                    let (low, high) = (q & 0x0F, q &>> 4)
                     let o = raw + b &* 128
-                    o.storeBytes(of: float(low.lowHalf) * d + m, as: V8.self)
-                    (o + 32).storeBytes(of: float(low.highHalf) * d + m, as: V8.self)
-                    (o + 64).storeBytes(of: float(high.lowHalf) * d + m, as: V8.self)
-                    (o + 96).storeBytes(of: float(high.highHalf) * d + m, as: V8.self)
+                    o.storeBytes(of: float(q & 0x0F) * d + m, as: V16.self)
+                    (o + 64).storeBytes(of: float(q &>> 4) * d + m, as: V16.self)
                 }
             case .q8_0:
                 for b in 0..<(count / 32) {
                     let block = row + b &* 34
-                    let d = V8(repeating: half(table, block, 0))
-                    let q = (block + 2).loadUnaligned(as: SIMD32<Int8>.self)
+                    let d = V16(repeating: half(table, block, 0))
                     let o = raw + b &* 128
-                    o.storeBytes(of: float(q.lowHalf.lowHalf) * d, as: V8.self)
-                    (o + 32).storeBytes(of: float(q.lowHalf.highHalf) * d, as: V8.self)
-                    (o + 64).storeBytes(of: float(q.highHalf.lowHalf) * d, as: V8.self)
-                    (o + 96).storeBytes(of: float(q.highHalf.highHalf) * d, as: V8.self)
+                    o.storeBytes(of: float((block + 2).loadUnaligned(as: SIMD16<Int8>.self)) * d, as: V16.self)
+                    (o + 64).storeBytes(of: float((block + 18).loadUnaligned(as: SIMD16<Int8>.self)) * d, as: V16.self)
                 }
             case .f32:
                 for c in 0..<count { output[c] = row.loadUnaligned(fromByteOffset: 4 &* c, as: Float.self) }
