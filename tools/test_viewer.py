@@ -157,7 +157,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     pages = {
         "minilm": (make_page(args.binary, args.out, "minilm",
-                             ["--model", "minilm", "The animal didn't cross the street because it was too tired."]), 6, 12),
+                             ["--model", "minilm", "--layer", "2", "--head", "7",
+                              "The animal didn't cross the street because it was too tired."]), 6, 12),
         "minilm-pair": (make_page(args.binary, args.out, "minilm-pair",
                                   ["--model", "minilm", "--pair", "It was raining.", "The cat stayed inside."]), 6, 12),
         "smollm2": (make_page(args.binary, args.out, "smollm2",
@@ -173,6 +174,10 @@ def main():
             seconds = open_page(driver, path)
             tokens = driver.execute_script("return window.attentionViewer.tokens")
             check(seconds < args.load_limit, f"{name}: {tokens} tokens loaded and drawn in {seconds:.2f} s")
+            if name == "minilm":
+                shown = driver.execute_script("""return [document.getElementById('layer').value,
+                    [...window.attentionViewer.state.heads], document.querySelectorAll('#heads button.on').length]""")
+                check(shown == ["2", [7], 1], f"{name}: --layer 2 --head 7 is what the page shows first (got {shown})")
             head_view_checks(driver, name, layers, heads, args.out)
             if name == "smollm2-long":
                 bits = driver.execute_script("return JSON.parse(document.getElementById('attention-data').textContent).bits")

@@ -318,6 +318,11 @@ extension AttentionViewer {
     $('filter').onchange = e => { state.filter = e.target.value; render(); };
     for (const b of document.querySelectorAll('.tabs button')) b.onclick = () => { state.view = b.dataset.view; syncControls(); render(); };
     if (SEG && SEG.includes(1)) $('filter-box').style.display = '';
+    function revealNewest() {  // keep the newest query in sight while stepping through generation
+      if (state.view !== 'head' || state.step === 0) return;
+      const y = $('head-canvas').getBoundingClientRect().top + HEAD_TOP + (visible() - 1) * ROW;
+      if (y < 120 || y > innerHeight - 30) window.scrollBy(0, y - innerHeight / 2);
+    }
     function stepText() {
       const s = state.step, n = visible();
       $('step-label').textContent = s === 0 ? 'prompt only (' + P + ' tokens)'
@@ -325,13 +330,13 @@ extension AttentionViewer {
     }
     if (N > 0) {
       $('step-box').style.display = 'inline-flex'; $('step').max = String(N); $('step').value = String(N);
-      $('step').oninput = e => { state.step = +e.target.value; state.pin = null; stepText(); dataChanged(); };
+      $('step').oninput = e => { state.step = +e.target.value; state.pin = null; stepText(); dataChanged(); revealNewest(); };
       let timer = null;
       $('play').onclick = () => {
         if (timer) { clearInterval(timer); timer = null; $('play').textContent = '▶ play'; return; }
         state.step = 0; $('play').textContent = '■ stop';
         timer = setInterval(() => {
-          state.step = Math.min(N, state.step + 1); $('step').value = String(state.step); stepText(); dataChanged();
+          state.step = Math.min(N, state.step + 1); $('step').value = String(state.step); stepText(); dataChanged(); revealNewest();
           if (state.step >= N) { clearInterval(timer); timer = null; $('play').textContent = '▶ play'; }
         }, 600);
       };

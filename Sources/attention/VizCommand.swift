@@ -23,7 +23,7 @@ enum VizCommand: Command {
     --generate N      (decoder) generate N tokens greedily and record each one's attention over everything before
                       it; the page gets a step slider that replays generation
     --png GRID.png    also write the layers × heads grid as a picture (only --layer / --head when given)
-    Up to 512 tokens (prompt + generated); pages for 256 tokens are about 12 MB and stay responsive.
+    Up to 384 tokens (prompt + generated); pages for 256 tokens are about 12 MB and stay responsive.
 
     Example:
       attention viz --model minilm -o bert.html "The animal didn't cross the street because it was too tired."
@@ -112,7 +112,7 @@ enum VizCommand: Command {
     }
 
     /// The most positions a page holds: the weights grow with the square.
-    static let tokenLimit = 512
+    static let tokenLimit = 384
 
     static func capture(model specifier: String, text: String, pair: String?, generate: Int) throws -> Capture {
         let location = try ModelStore().resolve(specifier)
@@ -164,7 +164,7 @@ enum VizCommand: Command {
         let weights = Tensor.concatenate((output.attentionWeights ?? []).map { $0.reshaped([1, h, t, t]) }, axis: 0)
         let label = name == "minilm" ? "all-MiniLM-L6-v2 (BERT encoder)" : "\(directory.lastPathComponent) (BERT encoder)"
         return Capture(modelName: label, tokens: encoding.tokens, weights: weights, isCausal: false,
-                       promptLength: t, segments: pair == nil ? nil : types, text: text)
+                       promptLength: t, segments: pair == nil ? nil : types, text: pair.map { "\(text)” + “\($0)" } ?? text)
     }
 
     /// A decoded token as a readable label: line breaks and tabs as symbols, a token of spaces as `␣`.
