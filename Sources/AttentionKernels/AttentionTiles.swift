@@ -1,4 +1,5 @@
 import TensorCore
+import CVectorMath
 
 /// Register-blocked micro-kernels and packed operands shared by the fused attention kernel and the
 /// weights-on-demand recomputation.
@@ -6,7 +7,7 @@ import TensorCore
 /// Legend: D = head dim, E = value dim, K = keys, Kp = K rounded up to 16, Ep = E rounded up to 16.
 /// Packed key: `[B·G, Kp/16, D, 16]` (Kᵀ in panels of 16 keys, so a micro-kernel reads 64 contiguous bytes per
 /// step instead of striding by Kp, which aliases in L1), packed value: `[B·G, Kp, Ep]` (zero-padded).
-/// The 6×16 blocks keep twelve `SIMD8<Float>` accumulators in registers (of AVX2's sixteen).
+/// The 6×16 blocks keep six `SIMD16<Float>` accumulators in registers (six AVX-512 or twelve AVX2 registers).
 struct PackedKeyValue {
     let scaledQuery: [Float]  // [B, H, Q, D], multiplied by the scale once so tiles need no extra pass
     let keyT: [Float]     // [B·G, Kp/16, D, 16]
@@ -55,49 +56,46 @@ struct PackedKeyValue {
 enum TileKernels {
     typealias V8 = SIMD8<Float>
 
-    /// `s[r, c] = Σ_t q[r, t] · kt[t, c]` for `rows` (1…6) rows and 16 columns.
+    typealias V16 = SIMD16<Float>
+
+    @inline(__always) static func load16(_ p: UnsafePointer<Float>) -> V16 { UnsafeRawPointer(p).loadUnaligned(as: V16.self) }
+    @inline(__always) static func store16(_ v: V16, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V16.self)
+    }
+    /// `a · b + c` on 16 lanes: one AVX-512 FMA, two AVX2 FMAs, or multiply + add without FMA (see CVectorMath.h).
+    @inline(__always) static func multiplyAdd(_ a: V16, _ b: V16, _ c: V16) -> V16 { cvm_muladd16(a, b, c) }
+
+    /// `s[r, c] = Σ_t q[r, t] · kt[t, c]` for `rows` (1…6) rows and 16 columns. One `SIMD16` accumulator per row:
+    /// six AVX-512 registers, or twelve of AVX2's sixteen.
     @inline(__always)
     static func scores(rows: Int, q: UnsafePointer<Float>, ldq: Int, kt: UnsafePointer<Float>, ldk: Int, depth: Int,
                        s: UnsafeMutablePointer<Float>, lds: Int) {
-        var a0 = V8(), a1 = V8(), b0 = V8(), b1 = V8(), c0 = V8(), c1 = V8(), d0 = V8(), d1 = V8()
         var k = kt
         if rows == 6 {
-            var e0 = V8(), e1 = V8(), f0 = V8(), f1 = V8()
+            var a = V16(), b = V16(), c = V16(), d = V16(), e = V16(), f = V16()
             let (q1, q2, q3, q4, q5) = (q + ldq, q + 2 &* ldq, q + 3 &* ldq, q + 4 &* ldq, q + 5 &* ldq)
             for t in 0..<depth {
-                let k0 = VectorMath.load(k), k1 = VectorMath.load(k + 8)
+                let kv = load16(k)
                 k += ldk
-                var x = V8(repeating: q[t])
-                a0 = VectorMath.multiplyAdd(x, k0, a0); a1 = VectorMath.multiplyAdd(x, k1, a1)
-                x = V8(repeating: q1[t])
-                b0 = VectorMath.multiplyAdd(x, k0, b0); b1 = VectorMath.multiplyAdd(x, k1, b1)
-                x = V8(repeating: q2[t])
-                c0 = VectorMath.multiplyAdd(x, k0, c0); c1 = VectorMath.multiplyAdd(x, k1, c1)
-                x = V8(repeating: q3[t])
-                d0 = VectorMath.multiplyAdd(x, k0, d0); d1 = VectorMath.multiplyAdd(x, k1, d1)
-                x = V8(repeating: q4[t])
-                e0 = VectorMath.multiplyAdd(x, k0, e0); e1 = VectorMath.multiplyAdd(x, k1, e1)
-                x = V8(repeating: q5[t])
-                f0 = VectorMath.multiplyAdd(x, k0, f0); f1 = VectorMath.multiplyAdd(x, k1, f1)
+                a = multiplyAdd(V16(repeating: q[t]), kv, a)
+                b = multiplyAdd(V16(repeating: q1[t]), kv, b)
+                c = multiplyAdd(V16(repeating: q2[t]), kv, c)
+                d = multiplyAdd(V16(repeating: q3[t]), kv, d)
+                e = multiplyAdd(V16(repeating: q4[t]), kv, e)
+                f = multiplyAdd(V16(repeating: q5[t]), kv, f)
             }
-            VectorMath.store(a0, s); VectorMath.store(a1, s + 8)
-            VectorMath.store(b0, s + lds); VectorMath.store(b1, s + lds + 8)
-            VectorMath.store(c0, s + 2 &* lds); VectorMath.store(c1, s + 2 &* lds + 8)
-            VectorMath.store(d0, s + 3 &* lds); VectorMath.store(d1, s + 3 &* lds + 8)
-            VectorMath.store(e0, s + 4 &* lds); VectorMath.store(e1, s + 4 &* lds + 8)
-            VectorMath.store(f0, s + 5 &* lds); VectorMath.store(f1, s + 5 &* lds + 8)
+            store16(a, s); store16(b, s + lds); store16(c, s + 2 &* lds)
+            store16(d, s + 3 &* lds); store16(e, s + 4 &* lds); store16(f, s + 5 &* lds)
         } else {
             for r in 0..<rows {
-                a0 = V8(); a1 = V8()
+                var a = V16()
                 k = kt
                 let qr = q + r &* ldq
                 for t in 0..<depth {
-                    let x = V8(repeating: qr[t])
-                    a0 = VectorMath.multiplyAdd(x, VectorMath.load(k), a0)
-                    a1 = VectorMath.multiplyAdd(x, VectorMath.load(k + 8), a1)
+                    a = multiplyAdd(V16(repeating: qr[t]), load16(k), a)
                     k += ldk
                 }
-                VectorMath.store(a0, s + r &* lds); VectorMath.store(a1, s + r &* lds + 8)
+                store16(a, s + r &* lds)
             }
         }
     }
@@ -110,47 +108,29 @@ enum TileKernels {
         if rows == 6 {
             let (o1, o2, o3, o4, o5) = (o + ldo, o + 2 &* ldo, o + 3 &* ldo, o + 4 &* ldo, o + 5 &* ldo)
             let (p1, p2, p3, p4, p5) = (p + ldp, p + 2 &* ldp, p + 3 &* ldp, p + 4 &* ldp, p + 5 &* ldp)
-            var a0 = VectorMath.load(o), a1 = VectorMath.load(o + 8)
-            var b0 = VectorMath.load(o1), b1 = VectorMath.load(o1 + 8)
-            var c0 = VectorMath.load(o2), c1 = VectorMath.load(o2 + 8)
-            var d0 = VectorMath.load(o3), d1 = VectorMath.load(o3 + 8)
-            var e0 = VectorMath.load(o4), e1 = VectorMath.load(o4 + 8)
-            var f0 = VectorMath.load(o5), f1 = VectorMath.load(o5 + 8)
+            var a = load16(o), b = load16(o1), c = load16(o2), d = load16(o3), e = load16(o4), f = load16(o5)
             for j in 0..<count {
-                let v0 = VectorMath.load(vr), v1 = VectorMath.load(vr + 8)
+                let vv = load16(vr)
                 vr += ldv
-                var x = V8(repeating: p[j])
-                a0 = VectorMath.multiplyAdd(x, v0, a0); a1 = VectorMath.multiplyAdd(x, v1, a1)
-                x = V8(repeating: p1[j])
-                b0 = VectorMath.multiplyAdd(x, v0, b0); b1 = VectorMath.multiplyAdd(x, v1, b1)
-                x = V8(repeating: p2[j])
-                c0 = VectorMath.multiplyAdd(x, v0, c0); c1 = VectorMath.multiplyAdd(x, v1, c1)
-                x = V8(repeating: p3[j])
-                d0 = VectorMath.multiplyAdd(x, v0, d0); d1 = VectorMath.multiplyAdd(x, v1, d1)
-                x = V8(repeating: p4[j])
-                e0 = VectorMath.multiplyAdd(x, v0, e0); e1 = VectorMath.multiplyAdd(x, v1, e1)
-                x = V8(repeating: p5[j])
-                f0 = VectorMath.multiplyAdd(x, v0, f0); f1 = VectorMath.multiplyAdd(x, v1, f1)
+                a = multiplyAdd(V16(repeating: p[j]), vv, a)
+                b = multiplyAdd(V16(repeating: p1[j]), vv, b)
+                c = multiplyAdd(V16(repeating: p2[j]), vv, c)
+                d = multiplyAdd(V16(repeating: p3[j]), vv, d)
+                e = multiplyAdd(V16(repeating: p4[j]), vv, e)
+                f = multiplyAdd(V16(repeating: p5[j]), vv, f)
             }
-            VectorMath.store(a0, o); VectorMath.store(a1, o + 8)
-            VectorMath.store(b0, o1); VectorMath.store(b1, o1 + 8)
-            VectorMath.store(c0, o2); VectorMath.store(c1, o2 + 8)
-            VectorMath.store(d0, o3); VectorMath.store(d1, o3 + 8)
-            VectorMath.store(e0, o4); VectorMath.store(e1, o4 + 8)
-            VectorMath.store(f0, o5); VectorMath.store(f1, o5 + 8)
+            store16(a, o); store16(b, o1); store16(c, o2); store16(d, o3); store16(e, o4); store16(f, o5)
         } else {
             for r in 0..<rows {
                 let orow = o + r &* ldo
                 let prow = p + r &* ldp
-                var a0 = VectorMath.load(orow), a1 = VectorMath.load(orow + 8)
+                var a = load16(orow)
                 vr = v
                 for j in 0..<count {
-                    let x = V8(repeating: prow[j])
-                    a0 = VectorMath.multiplyAdd(x, VectorMath.load(vr), a0)
-                    a1 = VectorMath.multiplyAdd(x, VectorMath.load(vr + 8), a1)
+                    a = multiplyAdd(V16(repeating: prow[j]), load16(vr), a)
                     vr += ldv
                 }
-                VectorMath.store(a0, orow); VectorMath.store(a1, orow + 8)
+                store16(a, orow)
             }
         }
     }

@@ -92,10 +92,7 @@ public enum FusedAttention {
             TileKernels.scoreTile(p, packed: packed, packedKeyT: kt, query: q, batch: b, head: h, rows: rows, keys: keys, s: s, lds: bk)
             for r in 0..<rows.count {
                 let row = s + r * bk
-                var m8 = V8(repeating: -.infinity)
-                var c = 0
-                while c < width { m8 = VectorMath.max(m8, VectorMath.load(row + c)); c += 8 }
-                let newMax = Swift.max(runningMax[r], m8.max())
+                let newMax = Swift.max(runningMax[r], VectorMath.maximum(row, count: width))
                 if newMax == -.infinity {
                     for c in 0..<width { row[c] = 0 }
                     continue

@@ -37,20 +37,87 @@ public enum VectorMath {
         return result
     }
 
+    public typealias Wide = SIMD16<Float>
+
+    /// `a · b + c` on 16 lanes: one AVX-512 FMA, two AVX2 FMAs, or multiply + add without FMA.
+    @inlinable @inline(__always)
+    public static func multiplyAdd(_ a: Wide, _ b: Wide, _ c: Wide) -> Wide { cvm_muladd16(a, b, c) }
+
+    /// ``exp(_:)`` on 16 lanes (one AVX-512 register): the same algorithm and error.
+    @inlinable @inline(__always)
+    public static func exp(_ x: Wide) -> Wide {
+        var clamped = x
+        clamped.replace(with: -87.3, where: x .< -87.3)
+        clamped.replace(with: 88.3, where: x .> 88.3)
+        let magic: Float = 12_582_912
+        let t = multiplyAdd(clamped, Wide(repeating: 1.442_695_04), Wide(repeating: magic))
+        let n = t - magic
+        var r = multiplyAdd(n, Wide(repeating: -0.693_359_375), clamped)
+        r = multiplyAdd(n, Wide(repeating: 2.121_944_4e-4), r)
+        var p = multiplyAdd(r, Wide(repeating: 1.987_569_15e-4), Wide(repeating: 1.398_199_95e-3))
+        p = multiplyAdd(p, r, Wide(repeating: 8.333_451_9e-3))
+        p = multiplyAdd(p, r, Wide(repeating: 4.166_579_59e-2))
+        p = multiplyAdd(p, r, Wide(repeating: 1.666_666_55e-1))
+        p = multiplyAdd(p, r, Wide(repeating: 5.000_000_12e-1))
+        p = multiplyAdd(p, r * r, (r + 1))
+        let bits = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Wide.self)
+        var result = p * scale
+        result.replace(with: 0, where: x .< -87.3)
+        return result
+    }
+
     /// Replaces `row[0..<count]` by `exp(row − shift) · factor` and returns the sum of `exp(row − shift)`.
-    /// `count` is a multiple of 8. One tight loop, so the polynomial constants stay in registers.
+    /// `count` is a multiple of 8. One tight loop of 16 lanes, so the polynomial constants stay in registers.
     @inlinable @discardableResult
     public static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float, factor: Float = 1) -> Float {
-        var sum = Vector()
-        let shift8 = Vector(repeating: shift), factor8 = Vector(repeating: factor)
+        var sum = Wide()
+        let shift16 = Wide(repeating: shift), factor16 = Wide(repeating: factor)
         var c = 0
-        while c < count {
-            let e = exp(load(row + c) - shift8)
+        while c + 16 <= count {
+            let e = exp(UnsafeRawPointer(row + c).loadUnaligned(as: Wide.self) - shift16)
             sum += e
-            store(factor == 1 ? e : e * factor8, row + c)
-            c += 8
+            UnsafeMutableRawPointer(row + c).storeBytes(of: factor == 1 ? e : e * factor16, as: Wide.self)
+            c += 16
         }
-        return sum.sum()
+        if c < count {
+            let e = exp(load(row + c) - Vector(repeating: shift))
+            sum.lowHalf += e
+            store(factor == 1 ? e : e * Vector(repeating: factor), row + c)
+        }
+        return horizontalSum(sum)
+    }
+
+    /// The largest of `row[0..<count]`, `count` a multiple of 8 (−∞ for an empty row).
+    @inlinable
+    public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+        var m = Wide(repeating: -.infinity)
+        var c = 0
+        while c + 16 <= count {
+            let x = UnsafeRawPointer(row + c).loadUnaligned(as: Wide.self)
+            m.replace(with: x, where: x .> m)
+            c += 16
+        }
+        var m8 = max(m.lowHalf, m.highHalf)
+        if c < count { m8 = max(m8, load(row + c)) }
+        return horizontalMaximum(m8)
+    }
+
+    /// The largest lane, by halving (the standard library's `max()` is a scalar loop).
+    @inlinable @inline(__always)
+    public static func horizontalMaximum(_ v: Vector) -> Float {
+        let a = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+        let b = a.lowHalf.replacing(with: a.highHalf, where: a.highHalf .> a.lowHalf)
+        return Swift.max(b[0], b[1])
+    }
+
+    /// The sum of the lanes, by halving.
+    @inlinable @inline(__always)
+    public static func horizontalSum(_ v: Wide) -> Float {
+        let a = v.lowHalf + v.highHalf
+        let b = a.lowHalf + a.highHalf
+        let c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
     }
 
     /// Lane-wise maximum.

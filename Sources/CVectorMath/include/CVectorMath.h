@@ -18,6 +18,13 @@ static inline __attribute__((always_inline)) cvm_float8 cvm_muladd8(cvm_float8 a
     return a * b + c;
 }
 
+typedef float cvm_float16 __attribute__((ext_vector_type(16)));
+
+/// a · b + c, 16 lanes (one AVX-512 register, two AVX2 registers), fused when the target has FMA.
+static inline __attribute__((always_inline)) cvm_float16 cvm_muladd16(cvm_float16 a, cvm_float16 b, cvm_float16 c) {
+    return a * b + c;
+}
+
 /// a · b + c on scalars, fused when the target has FMA.
 static inline __attribute__((always_inline)) float cvm_muladd(float a, float b, float c) {
     return a * b + c;
