@@ -54,7 +54,8 @@ enum TourCommand: Command {
     Usage: attention tour [--output DIR]
 
     Runs the lessons self-attention, multi-head, positional-encoding, encoder and soft-vs-hard, writes their
-    pictures into DIR (default: attention-tour) and an index.html that shows them in order with their explanations.
+    pictures into DIR (default: attention-tour) and an index.html that shows them in order with their explanations,
+    then links attention viewer pages of the real models (BERT and SmolLM2, when fetched) from the same index.
 
     Example:
       attention tour --output /tmp/tour && xdg-open /tmp/tour/index.html
@@ -78,6 +79,32 @@ enum TourCommand: Command {
             </section>
             """)
         }
+        // The lessons run on small random models; the viewer pages show what trained heads do.
+        var viewers: [String] = []
+        for (model, file, text, generate, title) in [
+            ("minilm", "bert-attention.html", "The animal didn't cross the street because it was too tired.", 0,
+             "BERT (all-MiniLM-L6-v2): every layer and head on one sentence"),
+            ("smollm2", "gpt-attention.html", "The capital of France is", 12,
+             "GPT-style decoder (SmolLM2-135M-Instruct): causal attention while it generates 12 tokens"),
+        ] {
+            do {
+                try VizCommand.writeViewer(model: model, text: text, generate: generate, to: folder.appendingPathComponent(file))
+                viewers.append("<li><a href=\"\(file)\">\(escape(title))</a>: <code>attention viz --model \(model)\(generate > 0 ? " --generate \(generate)" : "") \"\(escape(text))\" -o \(file)</code></li>")
+                print("\(Lessons.names.count + viewers.count). \(title): \(file)")
+            } catch {
+                FileHandle.standardError.write(Data("tour: no viewer page for \(model) (\(error)); fetch it with `attention models fetch \(model)`\n".utf8))
+            }
+        }
+        if !viewers.isEmpty {
+            sections.append("""
+            <section id="real-models">
+            <h2>\(Lessons.names.count + 1). Attention in real models</h2>
+            <p>The lessons above use small untrained models. These pages show every layer and head of real pretrained
+            ones (hover a token, click a head in the model view):</p>
+            <ul>\(viewers.joined(separator: "\n"))</ul>
+            </section>
+            """)
+        }
         let html = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>Attention, a tour</title>
@@ -85,7 +112,7 @@ enum TourCommand: Command {
         pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}img{max-width:100%;border:1px solid #ddd}
         figure{margin:1em 0}.again{color:#666}</style></head><body>
         <h1>Attention, a tour</h1>
-        <p>The seed's lessons, computed by swift-attention on fixed inputs: \(Lessons.names.enumerated().map { "<a href=\"#\($1)\">\($0 + 1). \($1)</a>" }.joined(separator: " · ")).</p>
+        <p>The seed's lessons, computed by swift-attention on fixed inputs: \(Lessons.names.enumerated().map { "<a href=\"#\($1)\">\($0 + 1). \($1)</a>" }.joined(separator: " · "))\(viewers.isEmpty ? "" : " · <a href=\"#real-models\">\(Lessons.names.count + 1). real models</a>").</p>
         \(sections.joined(separator: "\n"))
         </body></html>
 

@@ -67,6 +67,12 @@ struct LessonCommandTests {
             #expect(section.lowerBound > previous, "\(lesson) comes in order")
             previous = section.lowerBound
         }
+        // The real models' viewer pages (the models are fetched in CI) are written and linked.
+        for page in ["bert-attention.html", "gpt-attention.html"] {
+            #expect(html.contains("href=\"\(page)\""), "index links \(page)")
+            let viewer = try String(contentsOf: folder.appendingPathComponent(page), encoding: .utf8)
+            #expect(viewer.contains("<canvas") && viewer.count > 10_000)
+        }
         // Every image the page shows exists.
         let sources = html.components(separatedBy: "<img src=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
         #expect(sources.count >= 8)
