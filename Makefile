@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make demo   installs what is missing, builds in release, fetches the models, runs the demo
+#   make demo   installs what is missing, builds in release, fetches the models, runs the demo and the tour
 #   make test   installs what is missing, fetches the models, runs the whole test suite
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
@@ -17,6 +17,8 @@ build:
 
 demo: setup build
 	$(BIN) demo
+	$(BIN) tour --output attention-tour
+	@echo "Open attention-tour/index.html in a browser: the lessons' pictures and the real models' attention."
 
 # Tests run on the same optimized, CPU-tuned build as the demo and benchmarks (plus -enable-testing for @testable
 # imports): the real-model parity tests take seconds there and many minutes in debug, where SIMD code is not
