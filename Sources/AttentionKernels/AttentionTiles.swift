@@ -19,22 +19,36 @@ struct PackedKeyValue {
         let kp = (p.keys + 15) / 16 * 16
         let ep = (p.valueDim + 15) / 16 * 16
         let heads = p.batch * p.kvHeads
-        var kt = [Float](repeating: 0, count: heads * p.headDim * kp)
-        var vp = [Float](repeating: 0, count: includeValues ? heads * kp * ep : 0)
         let (d, k, e) = (p.headDim, p.keys, p.valueDim)
-        p.key.withUnsafeBufferPointer { src in
-            kt.withUnsafeMutableBufferPointer { dst in
-                let s = UncheckedSendable((src.baseAddress!, dst.baseAddress!))
+        // Every element is written below except the padding columns of each head's last panel, zeroed here:
+        // no pass of memset over the whole buffer.
+        let kt = [Float](unsafeUninitializedCapacity: heads * d * kp) { buffer, count in
+            let dst = UncheckedSendable(buffer.baseAddress!)
+            p.key.withUnsafeBufferPointer { src in
+                let src = UncheckedSendable(src.baseAddress!)
                 Parallelism.parallelFor(heads) { g in
-                    let (src, dst) = s.value
-                    for j in 0..<k {
-                        let panel = dst + ((g * kp + j / 16 * 16) * d) + j % 16
-                        for t in 0..<d { panel[t * 16] = src[(g * k + j) * d + t] }
+                    let (src, dst) = (src.value, dst.value)
+                    for j0 in stride(from: 0, to: k, by: 16) {
+                        let panel = dst + (g * kp + j0) * d
+                        let width = Swift.min(16, k - j0)
+                        for t in 0..<d {
+                            for c in width..<16 { panel[t * 16 + c] = 0 }
+                        }
+                        for c in 0..<width {
+                            let row = src + (g * k + j0 + c) * d
+                            for t in 0..<d { panel[t * 16 + c] = row[t] }
+                        }
                     }
                 }
             }
+            count = heads * d * kp
         }
-        if includeValues {
+        if !includeValues {
+            value = []
+        } else if kp == k && ep == e {
+            value = p.value.scalars  // already [B·G, Kp, Ep]: shared, not copied
+        } else {
+            var vp = [Float](repeating: 0, count: heads * kp * ep)
             p.value.withUnsafeBufferPointer { src in
                 vp.withUnsafeMutableBufferPointer { dst in
                     for g in 0..<heads {
@@ -44,10 +58,16 @@ struct PackedKeyValue {
                     }
                 }
             }
+            value = vp
         }
         keyT = kt
-        value = vp
-        scaledQuery = (p.query * p.scale).scalars
+        let scale = p.scale
+        scaledQuery = [Float](unsafeUninitializedCapacity: p.query.count) { buffer, count in
+            p.query.withUnsafeBufferPointer { src in
+                for i in 0..<src.count { buffer[i] = src[i] * scale }
+            }
+            count = p.query.count
+        }
         paddedKeys = kp
         paddedValueDim = ep
     }

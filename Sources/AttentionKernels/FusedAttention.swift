@@ -36,7 +36,13 @@ public enum FusedAttention {
     static func forward(_ p: AttentionProblem, packed: PackedKeyValue) -> (Tensor, [Float]) {
         let bq = queryBlock
         let blocksPerHead = (p.queries + bq - 1) / bq
-        var output = [Float](repeating: 0, count: p.batch * p.heads * p.queries * p.valueDim)
+        // Every row is written by its query block below, so the output starts uninitialized (zeros only when there
+        // is nothing to attend to).
+        let outputCount = p.batch * p.heads * p.queries * p.valueDim
+        var output = [Float](unsafeUninitializedCapacity: outputCount) { buffer, count in
+            if p.queries == 0 || p.keys == 0 { buffer.initialize(repeating: 0) }
+            count = outputCount
+        }
         var statistics = [Float](repeating: 0, count: p.batch * p.heads * p.queries * 2)
         let ep = packed.paddedValueDim
         let isSoft = p.mode == .soft
