@@ -52,18 +52,25 @@ def bench_llama_cpp(llama_cpp, model_path, ids, threads, repeats):
     import numpy as np
     llm = llama_cpp.Llama(model_path=model_path, n_ctx=512, n_batch=PROMPT_TOKENS, n_ubatch=PROMPT_TOKENS,
                           n_threads=threads, n_threads_batch=threads, verbose=False)
+    n_vocab = llm.n_vocab()
+
+    def argmax_last():
+        # logits_all is off, so Llama.scores is not filled: read the last position's logits from the context.
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(n_vocab,))
+        return int(np.argmax(logits))
+
     prefill, decode, generated = [], [], []
     for run in range(repeats + 1):
         llm.reset()
         start = time.perf_counter()
         llm.eval(ids)
         prefill_seconds = time.perf_counter() - start
-        token = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+        token = argmax_last()
         tokens = [token]
         start = time.perf_counter()
         for _ in range(DECODE_TOKENS):
             llm.eval([token])
-            token = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+            token = argmax_last()
             tokens.append(token)
         decode_seconds = time.perf_counter() - start
         if run > 0:

@@ -165,6 +165,9 @@ public enum QuantizedMatMul {
         return y.reshaped(Array(x.shape.dropLast()) + [weight.rows])
     }
 
+    /// Matrices smaller than this many stored bytes are multiplied by a vector on the calling thread alone.
+    static let parallelMatrixVectorBytes = 256 * 1024
+
     /// `y[n] = Σ_c W[n, c]·x[c]` for every row n.
     /// - Parameters:
     ///   - x: `C` floats.
@@ -179,9 +182,11 @@ public enum QuantizedMatMul {
             blockSums[b] = s.sum()
         }
         let chunk = 16
-        let chunks = (weight.rows + chunk - 1) / chunk
+        // Waking the other threads costs tens of microseconds, more than a small matrix takes on one thread.
+        let chunks = weight.rows * weight.rowByteCount >= parallelMatrixVectorBytes ? (weight.rows + chunk - 1) / chunk : 1
         blockSums.withUnsafeBufferPointer { sums in
             let shared = UncheckedSendable((x, y, sums.baseAddress))
+            let chunk = chunks == 1 ? weight.rows : chunk
             Parallelism.parallelFor(chunks) { index in
                 let (x, y, sums) = shared.value
                 for n in (index * chunk)..<Swift.min(weight.rows, (index + 1) * chunk) {

@@ -50,6 +50,25 @@ struct QuantizedMatMulTests {
         #expect(one == three)
     }
 
+    /// A matrix above `parallelMatrixVectorBytes` is split over the threads for one token; smaller ones are not.
+    /// Both paths give the naive twin's result and the same bits at any thread count.
+    @Test(arguments: [QuantizedFormat.q4_1, .q8_0])
+    func largeMatrixVectorSplitsOverThreads(_ format: QuantizedFormat) {
+        var generator = SeededGenerator(seed: 11)
+        let weight = QuantizedMatrix(quantizing: Tensor.normal(shape: [2000, 256], generator: &generator), format: format)
+        #expect(weight.rows * weight.rowByteCount >= QuantizedMatMul.parallelMatrixVectorBytes)
+        let x = Tensor.normal(shape: [1, 256], generator: &generator)
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        Parallelism.threadCount = 1
+        let one = QuantizedMatMul.multiply(x, weight)
+        Parallelism.threadCount = 3
+        let three = QuantizedMatMul.multiply(x, weight)
+        #expect(one == three)
+        let worst = zip(three.scalars, QuantizedMatMul.naiveMultiply(x, weight).scalars).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-5 * 16 * 4, "max |fast − naive| = \(worst)")
+    }
+
     /// Quantization error stays within each format's step, and the round trip of a representable block is exact.
     @Test(arguments: QuantizedFormat.allCases)
     func quantizeDequantize(_ format: QuantizedFormat) {
