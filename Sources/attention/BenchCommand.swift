@@ -27,7 +27,7 @@ enum BenchCommand: Command {
 
     bench generate: a fresh KV cache, one batched prefill pass over a fixed 128-token prompt, then 64 greedy
     one-token decode steps; median tokens/s of each over R runs (default 3) after a warm-up, and the peak resident
-    memory of the process (getrusage). tools/bench_generate_peer.py runs llama.cpp on the same ids and prints ratios.
+    memory of the process (VmHWM). tools/bench_generate_peer.py runs llama.cpp on the same ids and prints ratios.
       attention bench generate --model smollm2 --threads 1 --json
     """
     static let options: Set<String> = ["batch", "heads", "kv-heads", "seq", "kv-seq", "dim", "kernel", "repeat", "model", "batch-size"]

@@ -65,16 +65,24 @@ enum BenchGenerate {
         }
     }
 
-    /// The most resident memory this process has used so far (`getrusage` `ru_maxrss`), in MB of 10⁶ bytes.
+    /// The most resident memory this process has used so far, in MB of 10⁶ bytes: `VmHWM` from
+    /// `/proc/self/status` on Linux, else `getrusage`'s `ru_maxrss`. (On Linux `ru_maxrss` also counts the
+    /// parent's resident set at `fork`, so a benchmark started from a large process, such as the peer script
+    /// after it has loaded llama.cpp, would report the parent's size.)
     static func peakResidentMegabytes() -> Double {
-        var usage = rusage()
         #if os(Linux)
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") {
+            return kilobytes * 1024 / 1e6
+        }
+        var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let bytes = Double(usage.ru_maxrss) * 1024   // kilobytes on Linux
+        return Double(usage.ru_maxrss) * 1024 / 1e6   // kilobytes on Linux
         #else
+        var usage = rusage()
         getrusage(RUSAGE_SELF, &usage)
-        let bytes = Double(usage.ru_maxrss)          // bytes on Darwin
+        return Double(usage.ru_maxrss) / 1e6          // bytes on Darwin
         #endif
-        return bytes / 1e6
     }
 }
