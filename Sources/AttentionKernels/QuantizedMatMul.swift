@@ -181,13 +181,15 @@ public enum QuantizedMatMul {
             for j in stride(from: 0, to: 32, by: 8) { s += VectorMath.load(x + 32 * b + j) }
             blockSums[b] = s.sum()
         }
-        let chunk = 16
-        // Waking the other threads costs tens of microseconds, more than a small matrix takes on one thread.
-        let chunks = weight.rows * weight.rowByteCount >= parallelMatrixVectorBytes ? (weight.rows + chunk - 1) / chunk : 1
+        // Waking the other threads costs tens of microseconds, more than a small matrix takes on one thread. Large
+        // ones are cut into about 8 chunks per thread, taken dynamically: on a busy machine a thread that wakes late
+        // leaves its share to the others instead of making them wait.
+        let parallel = weight.rows * weight.rowByteCount >= parallelMatrixVectorBytes && Parallelism.threadCount > 1
+        let chunk = parallel ? Swift.max(16, (weight.rows / (8 * Parallelism.threadCount) + 15) / 16 * 16) : weight.rows
+        let chunks = (weight.rows + chunk - 1) / chunk
         blockSums.withUnsafeBufferPointer { sums in
             let shared = UncheckedSendable((x, y, sums.baseAddress))
-            let chunk = chunks == 1 ? weight.rows : chunk
-            Parallelism.parallelFor(chunks) { index in
+            Parallelism.parallelForDynamic(chunks) { index in
                 let (x, y, sums) = shared.value
                 for n in (index * chunk)..<Swift.min(weight.rows, (index + 1) * chunk) {
                     y[n] = QuantizedKernels.dot(weight.format, weight.base + n * weight.rowByteCount, x, count: c, blockSums: sums)
