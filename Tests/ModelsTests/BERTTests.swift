@@ -125,6 +125,26 @@ struct BERTModelTests {
         #expect(zip(batch.scalars.prefix(8), reference).allSatisfy { abs($0 - $1) < 2e-6 })
     }
 
+    /// A batch split into parts (about 320 tokens each, at least one per thread with single-threaded BLAS) gives
+    /// each text the embedding it has alone, in input order, and leaves the thread count as it was.
+    @Test func splitBatchesOverThreadsEqualSingles() throws {
+        let embedder = try MiniLM.embedder()
+        let texts = BERTGolden.cases.sentences.map(\.text) + (0..<12).map { "Sentence number \($0) has a few words, some of them repeated \($0 % 3) times." }
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        Parallelism.threadCount = 2
+        let batch = embedder.embed(texts, batchSize: texts.count)                   // > 320 tokens: several parts, 2 threads
+        Parallelism.threadCount = 1
+        let oneThread = embedder.embed(texts, batchSize: texts.count)
+        let d = embedder.dimension
+        for (i, text) in texts.enumerated() {
+            let single = embedder.embed([text], batchSize: 1).scalars
+            let row = Array(batch.scalars[(i * d)..<((i + 1) * d)])
+            #expect(zip(row, single).map { abs($0 - $1) }.max()! < 1e-5, "text \(i)")
+            #expect(zip(Array(oneThread.scalars[(i * d)..<((i + 1) * d)]), single).map { abs($0 - $1) }.max()! < 1e-5)
+        }
+    }
+
     @Test func attentionMapsMatchGolden() throws {
         let embedder = try MiniLM.embedder()
         let sentence = BERTGolden.cases.sentences[0]
