@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import CVectorMath
 
 /// Block-quantized weight storage that the matmul kernels read in place.
 ///
@@ -165,6 +166,9 @@ public enum QuantizedMatMul {
         return y.reshaped(Array(x.shape.dropLast()) + [weight.rows])
     }
 
+    /// How many rows ahead the matrix-vector product asks for weights to be loaded into cache.
+    static let prefetchRows = 4
+
     /// Matrices smaller than this many stored bytes are multiplied by a vector on the calling thread alone.
     static let parallelMatrixVectorBytes = 256 * 1024
 
@@ -191,7 +195,9 @@ public enum QuantizedMatMul {
             let shared = UncheckedSendable((x, y, sums.baseAddress))
             Parallelism.parallelForDynamic(chunks) { index in
                 let (x, y, sums) = shared.value
-                for n in (index * chunk)..<Swift.min(weight.rows, (index + 1) * chunk) {
+                let end = Swift.min(weight.rows, (index + 1) * chunk)
+                for n in (index * chunk)..<end {
+                    if n + prefetchRows < end { cvm_prefetch(weight.base + (n + prefetchRows) * weight.rowByteCount, weight.rowByteCount) }
                     y[n] = QuantizedKernels.dot(weight.format, weight.base + n * weight.rowByteCount, x, count: c, blockSums: sums)
                 }
             }
