@@ -14,7 +14,10 @@ enum BERTKernels {
     /// odd degree-13 numerator over even degree-8 denominator), within 5e-7 of `erf`; `|erf(x)| > 1 − 2e-8` outside.
     @inline(__always)
     static func erf(_ input: V8) -> V8 {
-        let x = input.clamped(lowerBound: V8(repeating: -4), upperBound: V8(repeating: 4))
+        // replacing(with:where:) rather than clamped(lowerBound:upperBound:), which calls the standard library's
+        // generic pointwiseMin/pointwiseMax unspecialized (1.6% of the MiniLM profile).
+        var x = input.replacing(with: -4, where: input .< -4)
+        x.replace(with: 4, where: x .> 4)
         let x2 = x * x
         var p = V8(repeating: -2.72614225801306e-10)
         p = p * x2 + V8(repeating: 2.77068142495902e-08)
