@@ -1,5 +1,4 @@
 import TensorCore
-import CVectorMath
 
 /// Register-blocked micro-kernels and packed operands shared by the fused attention kernel and the
 /// weights-on-demand recomputation.
@@ -78,13 +77,6 @@ enum TileKernels {
 
     typealias V16 = SIMD16<Float>
 
-    @inline(__always) static func load16(_ p: UnsafePointer<Float>) -> V16 { UnsafeRawPointer(p).loadUnaligned(as: V16.self) }
-    @inline(__always) static func store16(_ v: V16, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V16.self)
-    }
-    /// `a · b + c` on 16 lanes: one AVX-512 FMA, two AVX2 FMAs, or multiply + add without FMA (see CVectorMath.h).
-    @inline(__always) static func multiplyAdd(_ a: V16, _ b: V16, _ c: V16) -> V16 { cvm_muladd16(a, b, c) }
-
     /// `s[r, c] = Σ_t q[r, t] · kt[t, c]` for `rows` (1…6) rows and 16 columns. One `SIMD16` accumulator per row:
     /// six AVX-512 registers, or twelve of AVX2's sixteen.
     @inline(__always)
@@ -95,27 +87,27 @@ enum TileKernels {
             var a = V16(), b = V16(), c = V16(), d = V16(), e = V16(), f = V16()
             let (q1, q2, q3, q4, q5) = (q + ldq, q + 2 &* ldq, q + 3 &* ldq, q + 4 &* ldq, q + 5 &* ldq)
             for t in 0..<depth {
-                let kv = load16(k)
+                let kv = VectorMath.loadWide(k)
                 k += ldk
-                a = multiplyAdd(V16(repeating: q[t]), kv, a)
-                b = multiplyAdd(V16(repeating: q1[t]), kv, b)
-                c = multiplyAdd(V16(repeating: q2[t]), kv, c)
-                d = multiplyAdd(V16(repeating: q3[t]), kv, d)
-                e = multiplyAdd(V16(repeating: q4[t]), kv, e)
-                f = multiplyAdd(V16(repeating: q5[t]), kv, f)
+                a = VectorMath.multiplyAdd(V16(repeating: q[t]), kv, a)
+                b = VectorMath.multiplyAdd(V16(repeating: q1[t]), kv, b)
+                c = VectorMath.multiplyAdd(V16(repeating: q2[t]), kv, c)
+                d = VectorMath.multiplyAdd(V16(repeating: q3[t]), kv, d)
+                e = VectorMath.multiplyAdd(V16(repeating: q4[t]), kv, e)
+                f = VectorMath.multiplyAdd(V16(repeating: q5[t]), kv, f)
             }
-            store16(a, s); store16(b, s + lds); store16(c, s + 2 &* lds)
-            store16(d, s + 3 &* lds); store16(e, s + 4 &* lds); store16(f, s + 5 &* lds)
+            VectorMath.storeWide(a, s); VectorMath.storeWide(b, s + lds); VectorMath.storeWide(c, s + 2 &* lds)
+            VectorMath.storeWide(d, s + 3 &* lds); VectorMath.storeWide(e, s + 4 &* lds); VectorMath.storeWide(f, s + 5 &* lds)
         } else {
             for r in 0..<rows {
                 var a = V16()
                 k = kt
                 let qr = q + r &* ldq
                 for t in 0..<depth {
-                    a = multiplyAdd(V16(repeating: qr[t]), load16(k), a)
+                    a = VectorMath.multiplyAdd(V16(repeating: qr[t]), VectorMath.loadWide(k), a)
                     k += ldk
                 }
-                store16(a, s + r &* lds)
+                VectorMath.storeWide(a, s + r &* lds)
             }
         }
     }
@@ -128,29 +120,29 @@ enum TileKernels {
         if rows == 6 {
             let (o1, o2, o3, o4, o5) = (o + ldo, o + 2 &* ldo, o + 3 &* ldo, o + 4 &* ldo, o + 5 &* ldo)
             let (p1, p2, p3, p4, p5) = (p + ldp, p + 2 &* ldp, p + 3 &* ldp, p + 4 &* ldp, p + 5 &* ldp)
-            var a = load16(o), b = load16(o1), c = load16(o2), d = load16(o3), e = load16(o4), f = load16(o5)
+            var a = VectorMath.loadWide(o), b = VectorMath.loadWide(o1), c = VectorMath.loadWide(o2), d = VectorMath.loadWide(o3), e = VectorMath.loadWide(o4), f = VectorMath.loadWide(o5)
             for j in 0..<count {
-                let vv = load16(vr)
+                let vv = VectorMath.loadWide(vr)
                 vr += ldv
-                a = multiplyAdd(V16(repeating: p[j]), vv, a)
-                b = multiplyAdd(V16(repeating: p1[j]), vv, b)
-                c = multiplyAdd(V16(repeating: p2[j]), vv, c)
-                d = multiplyAdd(V16(repeating: p3[j]), vv, d)
-                e = multiplyAdd(V16(repeating: p4[j]), vv, e)
-                f = multiplyAdd(V16(repeating: p5[j]), vv, f)
+                a = VectorMath.multiplyAdd(V16(repeating: p[j]), vv, a)
+                b = VectorMath.multiplyAdd(V16(repeating: p1[j]), vv, b)
+                c = VectorMath.multiplyAdd(V16(repeating: p2[j]), vv, c)
+                d = VectorMath.multiplyAdd(V16(repeating: p3[j]), vv, d)
+                e = VectorMath.multiplyAdd(V16(repeating: p4[j]), vv, e)
+                f = VectorMath.multiplyAdd(V16(repeating: p5[j]), vv, f)
             }
-            store16(a, o); store16(b, o1); store16(c, o2); store16(d, o3); store16(e, o4); store16(f, o5)
+            VectorMath.storeWide(a, o); VectorMath.storeWide(b, o1); VectorMath.storeWide(c, o2); VectorMath.storeWide(d, o3); VectorMath.storeWide(e, o4); VectorMath.storeWide(f, o5)
         } else {
             for r in 0..<rows {
                 let orow = o + r &* ldo
                 let prow = p + r &* ldp
-                var a = load16(orow)
+                var a = VectorMath.loadWide(orow)
                 vr = v
                 for j in 0..<count {
-                    a = multiplyAdd(V16(repeating: prow[j]), load16(vr), a)
+                    a = VectorMath.multiplyAdd(V16(repeating: prow[j]), VectorMath.loadWide(vr), a)
                     vr += ldv
                 }
-                store16(a, orow)
+                VectorMath.storeWide(a, orow)
             }
         }
     }

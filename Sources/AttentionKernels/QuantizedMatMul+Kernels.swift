@@ -35,12 +35,6 @@ enum QuantizedKernels {
         return f
     }
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> V8 { UnsafeRawPointer(p).loadUnaligned(as: V8.self) }
-
-    @inline(__always)
-    static func load16(_ p: UnsafePointer<Float>) -> V16 { UnsafeRawPointer(p).loadUnaligned(as: V16.self) }
-
     /// `Σ_c w[c]·x[c]` over one stored row of `count` weights.
     /// - Parameter blockSums: for `q4_1`, `Σ x` over each block of 32 (the `m` term); unused otherwise.
     @inline(__always)
@@ -57,7 +51,7 @@ enum QuantizedKernels {
                     let block = row + b &* 20
                     let q = (block + 4).loadUnaligned(as: SIMD16<UInt8>.self)
                     let xb = x + b &* 32
-                    let s = float(q & 0x0F) * load16(xb) + float(q &>> 4) * load16(xb + 16)
+                    let s = float(q & 0x0F) * VectorMath.loadWide(xb) + float(q &>> 4) * VectorMath.loadWide(xb + 16)
                     acc += V16(repeating: half(table, block, 0)) * s
                     offsetTotal += half(table, block, 2) * sums[b]
                 }
@@ -66,21 +60,21 @@ enum QuantizedKernels {
                     let block = row + b &* 18
                     let q = (block + 2).loadUnaligned(as: SIMD16<UInt8>.self)
                     let xb = x + b &* 32
-                    let s = (float(q & 0x0F) - 8) * load16(xb) + (float(q &>> 4) - 8) * load16(xb + 16)
+                    let s = (float(q & 0x0F) - 8) * VectorMath.loadWide(xb) + (float(q &>> 4) - 8) * VectorMath.loadWide(xb + 16)
                     acc += V16(repeating: half(table, block, 0)) * s
                 }
             case .q8_0:
                 for b in 0..<(count / 32) {
                     let block = row + b &* 34
                     let xb = x + b &* 32
-                    let s = float((block + 2).loadUnaligned(as: SIMD16<Int8>.self)) * load16(xb)
-                        + float((block + 18).loadUnaligned(as: SIMD16<Int8>.self)) * load16(xb + 16)
+                    let s = float((block + 2).loadUnaligned(as: SIMD16<Int8>.self)) * VectorMath.loadWide(xb)
+                        + float((block + 18).loadUnaligned(as: SIMD16<Int8>.self)) * VectorMath.loadWide(xb + 16)
                     acc += V16(repeating: half(table, block, 0)) * s
                 }
             case .f32:
                 var c = 0
                 while c + 16 <= count {
-                    acc += row.loadUnaligned(fromByteOffset: 4 &* c, as: V16.self) * load16(x + c)
+                    acc += row.loadUnaligned(fromByteOffset: 4 &* c, as: V16.self) * VectorMath.loadWide(x + c)
                     c += 16
                 }
                 while c < count {
@@ -141,14 +135,14 @@ enum QuantizedKernels {
             let (x1, x2, x3, x4, x5) = (x + ldx, x + 2 &* ldx, x + 3 &* ldx, x + 4 &* ldx, x + 5 &* ldx)
             var p = panel
             for k in 0..<depth {
-                let (p0, p1) = (load(p), load(p + 8))
+                let (p0, p1) = (VectorMath.load(p), VectorMath.load(p + 8))
                 p += 16
-                var v = V8(repeating: x[k]); out.0 = fma(v, p0, out.0); out.1 = fma(v, p1, out.1)
-                v = V8(repeating: x1[k]); out.2 = fma(v, p0, out.2); out.3 = fma(v, p1, out.3)
-                v = V8(repeating: x2[k]); out.4 = fma(v, p0, out.4); out.5 = fma(v, p1, out.5)
-                v = V8(repeating: x3[k]); out.6 = fma(v, p0, out.6); out.7 = fma(v, p1, out.7)
-                v = V8(repeating: x4[k]); out.8 = fma(v, p0, out.8); out.9 = fma(v, p1, out.9)
-                v = V8(repeating: x5[k]); out.10 = fma(v, p0, out.10); out.11 = fma(v, p1, out.11)
+                var v = V8(repeating: x[k]); out.0 = VectorMath.multiplyAdd(v, p0, out.0); out.1 = VectorMath.multiplyAdd(v, p1, out.1)
+                v = V8(repeating: x1[k]); out.2 = VectorMath.multiplyAdd(v, p0, out.2); out.3 = VectorMath.multiplyAdd(v, p1, out.3)
+                v = V8(repeating: x2[k]); out.4 = VectorMath.multiplyAdd(v, p0, out.4); out.5 = VectorMath.multiplyAdd(v, p1, out.5)
+                v = V8(repeating: x3[k]); out.6 = VectorMath.multiplyAdd(v, p0, out.6); out.7 = VectorMath.multiplyAdd(v, p1, out.7)
+                v = V8(repeating: x4[k]); out.8 = VectorMath.multiplyAdd(v, p0, out.8); out.9 = VectorMath.multiplyAdd(v, p1, out.9)
+                v = V8(repeating: x5[k]); out.10 = VectorMath.multiplyAdd(v, p0, out.10); out.11 = VectorMath.multiplyAdd(v, p1, out.11)
             }
             store(out.0, out.1, y, width: width)
             store(out.2, out.3, y + ldy, width: width)
@@ -164,16 +158,12 @@ enum QuantizedKernels {
             var p = panel
             for k in 0..<depth {
                 let v = V8(repeating: xr[k])
-                a0 = fma(v, load(p), a0); a1 = fma(v, load(p + 8), a1)
+                a0 = VectorMath.multiplyAdd(v, VectorMath.load(p), a0); a1 = VectorMath.multiplyAdd(v, VectorMath.load(p + 8), a1)
                 p += 16
             }
             store(a0, a1, y + r &* ldy, width: width)
         }
     }
-
-    /// `a·b + c`: one FMA instruction where the target has FMA (``VectorMath/multiplyAdd(_:_:_:)``).
-    @inline(__always)
-    private static func fma(_ a: V8, _ b: V8, _ c: V8) -> V8 { VectorMath.multiplyAdd(a, b, c) }
 
     @inline(__always)
     private static func store(_ a: V8, _ b: V8, _ y: UnsafeMutablePointer<Float>, width: Int) {

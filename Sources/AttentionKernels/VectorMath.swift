@@ -13,28 +13,11 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func multiplyAdd(_ a: Vector, _ b: Vector, _ c: Vector) -> Vector { cvm_muladd8(a, b, c) }
 
+    /// ``exp(_:)-(Wide)`` on 8 lanes: the same algorithm, one implementation (the lanes are computed as the low half
+    /// of a 16-lane call; the kernels themselves call the 16-lane form).
     @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        var clamped = x
-        clamped.replace(with: -87.3, where: x .< -87.3)
-        clamped.replace(with: 88.3, where: x .> 88.3)
-        // Round x·log2(e) to the nearest integer with the 1.5·2²³ trick; its low bits then hold n.
-        let magic: Float = 12_582_912
-        let t = multiplyAdd(clamped, Vector(repeating: 1.442_695_04), Vector(repeating: magic))
-        let n = t - magic
-        var r = multiplyAdd(n, Vector(repeating: -0.693_359_375), clamped)
-        r = multiplyAdd(n, Vector(repeating: 2.121_944_4e-4), r)
-        var p = multiplyAdd(r, Vector(repeating: 1.987_569_15e-4), Vector(repeating: 1.398_199_95e-3))
-        p = multiplyAdd(p, r, Vector(repeating: 8.333_451_9e-3))
-        p = multiplyAdd(p, r, Vector(repeating: 4.166_579_59e-2))
-        p = multiplyAdd(p, r, Vector(repeating: 1.666_666_55e-1))
-        p = multiplyAdd(p, r, Vector(repeating: 5.000_000_12e-1))
-        p = multiplyAdd(p, r * r, (r + 1))
-        let bits = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
-        let scale = unsafeBitCast((bits &+ 127) &<< 23, to: Vector.self)
-        var result = p * scale
-        result.replace(with: 0, where: x .< -87.3)
-        return result
+        exp(Wide(lowHalf: x, highHalf: x)).lowHalf
     }
 
     public typealias Wide = SIMD16<Float>
@@ -68,47 +51,40 @@ public enum VectorMath {
     }
 
     /// Replaces `row[0..<count]` by `exp(row − shift) · factor` and returns the sum of `exp(row − shift)`.
-    /// `count` is a multiple of 8. One tight loop of 16 lanes, so the polynomial constants stay in registers.
+    /// `count` is a multiple of 16 (the kernels' tiles are). One tight loop, so the polynomial constants stay in
+    /// registers.
     @inlinable @discardableResult
     public static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float, factor: Float = 1) -> Float {
+        precondition(count % 16 == 0, "VectorMath.exponentiate: count \(count) is not a multiple of 16")
         var sum = Wide()
         let shift16 = Wide(repeating: shift), factor16 = Wide(repeating: factor)
-        var c = 0
-        while c + 16 <= count {
-            let e = exp(UnsafeRawPointer(row + c).loadUnaligned(as: Wide.self) - shift16)
+        for c in stride(from: 0, to: count, by: 16) {
+            let e = exp(loadWide(row + c) - shift16)
             sum += e
-            UnsafeMutableRawPointer(row + c).storeBytes(of: factor == 1 ? e : e * factor16, as: Wide.self)
-            c += 16
-        }
-        if c < count {
-            let e = exp(load(row + c) - Vector(repeating: shift))
-            sum.lowHalf += e
-            store(factor == 1 ? e : e * Vector(repeating: factor), row + c)
+            storeWide(factor == 1 ? e : e * factor16, row + c)
         }
         return horizontalSum(sum)
     }
 
-    /// The largest of `row[0..<count]`, `count` a multiple of 8 (−∞ for an empty row).
+    /// The largest of `row[0..<count]`, `count` a multiple of 16 (−∞ for an empty row).
     @inlinable
     public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+        precondition(count % 16 == 0, "VectorMath.maximum: count \(count) is not a multiple of 16")
         var m = Wide(repeating: -.infinity)
-        var c = 0
-        while c + 16 <= count {
-            let x = UnsafeRawPointer(row + c).loadUnaligned(as: Wide.self)
+        for c in stride(from: 0, to: count, by: 16) {
+            let x = loadWide(row + c)
             m.replace(with: x, where: x .> m)
-            c += 16
         }
-        var m8 = max(m.lowHalf, m.highHalf)
-        if c < count { m8 = max(m8, load(row + c)) }
-        return horizontalMaximum(m8)
+        return horizontalMaximum(m)
     }
 
     /// The largest lane, by halving (the standard library's `max()` is a scalar loop).
     @inlinable @inline(__always)
-    public static func horizontalMaximum(_ v: Vector) -> Float {
+    public static func horizontalMaximum(_ v: Wide) -> Float {
         let a = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
         let b = a.lowHalf.replacing(with: a.highHalf, where: a.highHalf .> a.lowHalf)
-        return Swift.max(b[0], b[1])
+        let c = b.lowHalf.replacing(with: b.highHalf, where: b.highHalf .> b.lowHalf)
+        return Swift.max(c[0], c[1])
     }
 
     /// The sum of the lanes, by halving.
@@ -118,12 +94,6 @@ public enum VectorMath {
         let b = a.lowHalf + a.highHalf
         let c = b.lowHalf + b.highHalf
         return c[0] + c[1]
-    }
-
-    /// Lane-wise maximum.
-    @inlinable @inline(__always)
-    public static func max(_ a: Vector, _ b: Vector) -> Vector {
-        a.replacing(with: b, where: b .> a)
     }
 
     /// Loads 8 floats from a possibly unaligned pointer.
@@ -136,5 +106,17 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+    }
+
+    /// Loads 16 floats from a possibly unaligned pointer.
+    @inlinable @inline(__always)
+    public static func loadWide(_ p: UnsafePointer<Float>) -> Wide {
+        UnsafeRawPointer(p).loadUnaligned(as: Wide.self)
+    }
+
+    /// Stores 16 floats to a possibly unaligned pointer.
+    @inlinable @inline(__always)
+    public static func storeWide(_ v: Wide, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Wide.self)
     }
 }
