@@ -71,8 +71,6 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--attention", help="path to the Swift `attention` binary, to print the ratio")
     args = parser.parse_args()
-    global ARGS
-    ARGS = args
     try:
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -101,7 +99,7 @@ def main():
         ours = torch.cat([embed([c["text"]]) for c in cases]).double().numpy()
         print(f"cross-check: PyTorch vs float64 NumPy golden, max |diff| = {np.abs(ours - golden).max():.2e}")
 
-    peers = [timed(f"pytorch {torch.__version__} + transformers fp32", embed_all, lambda s: embed([s]))]
+    peers = [timed(args, f"pytorch {torch.__version__} + transformers fp32", embed_all, lambda s: embed([s]))]
     onnx_embed = onnxruntime_embedder(args, model, tokenizer, torch)
     if onnx_embed is not None:
         import onnxruntime
@@ -109,7 +107,7 @@ def main():
                                            for i in range(0, len(SENTENCES), args.batch_size)])
         difference = np.abs(onnx_all() - embed_all().numpy()).max()
         print(f"cross-check: onnxruntime vs PyTorch embeddings, max |diff| = {difference:.2e}")
-        peers.append(timed(f"onnxruntime {onnxruntime.__version__} fp32", onnx_all, lambda s: onnx_embed([s])))
+        peers.append(timed(args, f"onnxruntime {onnxruntime.__version__} fp32", onnx_all, lambda s: onnx_embed([s])))
     for peer in peers:
         print(json.dumps(peer, sort_keys=True))
 
@@ -125,11 +123,11 @@ def main():
                   f"{peer['single_latency_milliseconds'] / swift['single_latency_milliseconds']:.2f}x")
 
 
-def timed(name, embed_all, embed_one):
+def timed(args, name, embed_all, embed_one):
     """Median seconds for all sentences in batches, and the median single-sentence latency, like BenchEmbed.swift."""
     embed_all()
     times = []
-    for _ in range(ARGS.repeat):
+    for _ in range(args.repeat):
         start = time.perf_counter()
         embed_all()
         times.append(time.perf_counter() - start)
@@ -141,7 +139,7 @@ def timed(name, embed_all, embed_one):
         embed_one(sentence)
         singles.append(time.perf_counter() - start)
     latency = statistics.median(singles)
-    return {"peer": name, "threads": ARGS.threads, "batch_size": ARGS.batch_size,
+    return {"peer": name, "threads": args.threads, "batch_size": args.batch_size,
             "sentences_per_second": len(SENTENCES) / batch_seconds,
             "milliseconds_for_all": batch_seconds * 1000, "single_latency_milliseconds": latency * 1000}
 
